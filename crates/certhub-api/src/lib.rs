@@ -1,0 +1,3 @@
+//! certhub-api: the HTTP doors of certhub.
+
+pub mod tencent;

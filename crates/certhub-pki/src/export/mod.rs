@@ -1,0 +1,1 @@
+//! Export formats: PEM bundles, PFX, JKS and the per-server ZIP archives.

@@ -1,0 +1,3 @@
+//! certhub-pki: certificate and key parsing, chain building and export formats.
+
+pub mod export;
