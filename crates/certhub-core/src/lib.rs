@@ -1,1 +1,12 @@
-//! certhub-core
+//! certhub-core: the domain types, the store and clock traits, and identifiers.
+//!
+//! This crate depends on nothing of ours; every other crate depends on it.
+
+pub mod clock;
+pub mod ids;
+pub mod model;
+pub mod status;
+pub mod store;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use store::{Store, StoreError};

@@ -1,3 +1,8 @@
 //! certhub-pki: certificate and key parsing, chain building and export formats.
 
+pub mod der;
+pub mod error;
 pub mod export;
+pub mod parse;
+
+pub use error::PkiError;

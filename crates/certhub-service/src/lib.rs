@@ -1,1 +1,69 @@
-//! certhub-service
+//! certhub-service: the use cases every door shares (upload, describe, list,
+//! modify, download, delete) and the rules that go with them.
+
+pub mod certificates;
+pub mod downloads;
+pub mod error;
+pub mod keys;
+pub mod logs;
+pub mod tasks;
+
+use std::sync::Arc;
+
+use certhub_core::{Clock, Store};
+use certhub_pki::parse::TrustStore;
+
+pub use error::ServiceError;
+
+/// Who is calling: the account every query is scoped to, and the key used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The account (OwnerUin).
+    pub owner_uin: String,
+    /// The account's AppId.
+    pub app_id: i64,
+    /// The credential used (SecretId), for logs.
+    pub credential: String,
+}
+
+/// Settings of the service that the binary supplies.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// Base URL written into download links, without a trailing slash.
+    pub public_url: String,
+    /// Lifetime of a download link, seconds.
+    pub download_url_ttl: i64,
+}
+
+/// The service: the store, the clock and the settings behind every door.
+#[derive(Clone)]
+pub struct Service {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) trust: Arc<TrustStore>,
+    pub(crate) config: Arc<ServiceConfig>,
+    pub(crate) url_key: Arc<[u8; 32]>,
+}
+
+impl Service {
+    /// Wires a service. `url_key` signs download links.
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        trust: TrustStore,
+        config: ServiceConfig,
+        url_key: [u8; 32],
+    ) -> Self {
+        Self { store, clock, trust: Arc::new(trust), config: Arc::new(config), url_key: Arc::new(url_key) }
+    }
+
+    /// The current time, unix seconds.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+}

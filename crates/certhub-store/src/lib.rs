@@ -1,1 +1,9 @@
-//! certhub-store
+//! certhub-store: the store on SQLite (embedded default) and PostgreSQL, and key encryption at rest.
+
+pub mod cipher;
+mod query;
+mod schema;
+mod sql;
+
+pub use cipher::{KeyCipher, MasterKeyError};
+pub use sql::SqlStore;

@@ -1,0 +1,264 @@
+//! Reading a Tencent request: size limits, the signature scheme (TC3-HMAC-SHA256,
+//! or v1 HmacSHA1/HmacSHA256), common parameters, authentication, and the
+//! action's own parameters as JSON.
+
+use axum::body::{Body, Bytes};
+use axum::http::request::Parts;
+use axum::http::{Method, Request, header};
+use certhub_core::model::KeyKind;
+use certhub_service::Caller;
+use serde_json::Value;
+
+use super::dispatch::{self, Entry};
+use super::sign::{self, V1Method};
+use super::{ApiError, SERVICE, VERSION, params};
+use crate::AppState;
+
+/// Largest GET request (query string), bytes.
+pub const MAX_GET: usize = 32 * 1024;
+/// Largest v1 POST body, bytes.
+pub const MAX_V1_POST: usize = 1024 * 1024;
+/// Largest v3 POST body, bytes.
+pub const MAX_V3_POST: usize = 10 * 1024 * 1024;
+
+/// Common parameters of v1 that are not action parameters.
+const V1_COMMON: &[&str] = &[
+    "Action", "Version", "Timestamp", "Nonce", "SecretId", "Signature", "SignatureMethod", "Region", "Token",
+    "Language", "RequestClient",
+];
+
+/// An authenticated request, ready for its action.
+#[derive(Debug)]
+pub struct Incoming {
+    /// The action.
+    pub entry: &'static Entry,
+    /// Who is calling.
+    pub caller: Caller,
+    /// The action's parameters.
+    pub params: Value,
+}
+
+fn err(code: &'static str, msg: impl Into<String>) -> ApiError {
+    ApiError::new(code, msg)
+}
+
+fn header_str<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+async fn body_bytes(body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| err("RequestSizeLimitExceeded", format!("The request body exceeds {limit} bytes.")))
+}
+
+/// Reads and authenticates one request.
+pub async fn read(state: &AppState, req: Request<Body>) -> Result<Incoming, ApiError> {
+    let (parts, body) = req.into_parts();
+    if parts.method != Method::GET && parts.method != Method::POST {
+        return Err(err("UnsupportedProtocol", "Only GET and POST requests are supported."));
+    }
+    if parts.uri.path() != "/" {
+        return Err(err("InvalidAction", format!("No API at path {}.", parts.uri.path())));
+    }
+    let query = parts.uri.query().unwrap_or("");
+    if parts.method == Method::GET && query.len() > MAX_GET {
+        return Err(err("RequestSizeLimitExceeded", "GET requests must not exceed 32 KB."));
+    }
+    match header_str(&parts, "authorization") {
+        Some(a) if a.trim_start().starts_with("TC3-HMAC-SHA256") => read_v3(state, parts, body).await,
+        Some(a) if !a.trim().is_empty() => Err(err(
+            "AuthFailure.InvalidAuthorization",
+            "The Authorization header does not conform to the TC3-HMAC-SHA256 format.",
+        )),
+        _ => read_v1(state, parts, body).await,
+    }
+}
+
+fn lookup_action(name: Option<&str>) -> Result<&'static Entry, ApiError> {
+    let name = name.filter(|s| !s.is_empty()).ok_or_else(|| err("MissingParameter", "The request is missing the Action parameter."))?;
+    dispatch::lookup(name).ok_or_else(|| err("InvalidAction", format!("The action `{name}` does not exist.")))
+}
+
+fn check_version(v: Option<&str>) -> Result<(), ApiError> {
+    match v.filter(|s| !s.is_empty()) {
+        None => Err(err("MissingParameter", "The request is missing the Version parameter.")),
+        Some(VERSION) => Ok(()),
+        Some(other) => Err(err("NoSuchVersion", format!("The API version `{other}` does not exist; use {VERSION}."))),
+    }
+}
+
+fn check_timestamp(state: &AppState, ts: Option<&str>) -> Result<i64, ApiError> {
+    let ts = ts.filter(|s| !s.is_empty()).ok_or_else(|| err("MissingParameter", "The request is missing the Timestamp parameter."))?;
+    let t: i64 = ts.trim().parse().map_err(|_| err("InvalidParameter", "Timestamp must be an integer."))?;
+    let now = state.service.now();
+    if (now - t).abs() > state.max_skew {
+        return Err(err(
+            "AuthFailure.SignatureExpire",
+            format!("Signature expired: the timestamp {t} differs from the server time {now} by more than five minutes."),
+        ));
+    }
+    Ok(t)
+}
+
+fn check_token(token: Option<&str>) -> Result<(), ApiError> {
+    match token.filter(|t| !t.is_empty()) {
+        Some(_) => Err(err("AuthFailure.TokenFailure", "Temporary credentials (Token) are not supported by this server.")),
+        None => Ok(()),
+    }
+}
+
+async fn lookup_secret(state: &AppState, secret_id: &str) -> Result<(Caller, Vec<u8>), ApiError> {
+    let key = state
+        .service
+        .lookup_key(secret_id)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "key lookup failed");
+            err("InternalError", "Internal error.")
+        })?
+        .filter(|k| k.key.enabled)
+        .ok_or_else(|| err("AuthFailure.SecretIdNotFound", "The SecretId does not exist or is disabled."))?;
+    if key.key.kind != KeyKind::Tencent {
+        return Err(err("AuthFailure.InvalidSecretId", "The key is not a Tencent Cloud API key."));
+    }
+    let caller = Caller { owner_uin: key.key.owner_uin.clone(), app_id: key.key.app_id, credential: key.key.secret_id.clone() };
+    Ok((caller, key.secret))
+}
+
+/// Host spellings a client may have signed: as received, and as tccli signs it with `--endpoint http://…`.
+fn host_variants(host: &str) -> [String; 3] {
+    [host.to_string(), format!("http://{host}"), format!("https://{host}")]
+}
+
+fn signature_failure() -> ApiError {
+    err("AuthFailure.SignatureFailure", "The provided credentials could not be validated. Please check your signature is correct.")
+}
+
+async fn read_v3(state: &AppState, parts: Parts, body: Body) -> Result<Incoming, ApiError> {
+    let entry = lookup_action(header_str(&parts, "x-tc-action"))?;
+    check_version(header_str(&parts, "x-tc-version"))?;
+    let auth = sign::parse_tc3_authorization(header_str(&parts, "authorization").unwrap_or_default())
+        .map_err(|e| err("AuthFailure.InvalidAuthorization", format!("Malformed Authorization header: {e}")))?;
+    let ts_str = header_str(&parts, "x-tc-timestamp").map(str::to_string);
+    let ts = check_timestamp(state, ts_str.as_deref())?;
+    check_token(header_str(&parts, "x-tc-token"))?;
+    let content_type = header_str(&parts, "content-type").unwrap_or("").to_ascii_lowercase();
+    let body = if parts.method == Method::POST {
+        if !(content_type.starts_with("application/json") || content_type.starts_with("multipart/form-data")) {
+            return Err(err(
+                "InvalidParameter",
+                "With TC3-HMAC-SHA256, POST requests must be application/json or multipart/form-data.",
+            ));
+        }
+        body_bytes(body, MAX_V3_POST).await?
+    } else {
+        Bytes::new()
+    };
+    if auth.service != SERVICE {
+        return Err(err("AuthFailure.SignatureFailure", format!("The credential scope names service `{}`, not `{SERVICE}`.", auth.service)));
+    }
+    if sign::utc_date(ts).as_deref() != Some(auth.date.as_str()) {
+        return Err(err("AuthFailure.SignatureFailure", "The credential date does not match the UTC date of X-TC-Timestamp."));
+    }
+    let (caller, secret) = lookup_secret(state, &auth.secret_id).await?;
+    let query = if parts.method == Method::GET { parts.uri.query().unwrap_or("") } else { "" };
+    let received_host = header_str(&parts, "host").unwrap_or("").to_string();
+    let scope = format!("{}/{}/tc3_request", auth.date, auth.service);
+    let ts_text = ts_str.unwrap_or_default();
+    let mut verified = false;
+    for host in host_variants(&received_host) {
+        let lookup = |name: &str| -> Option<String> {
+            if name == "host" {
+                return Some(host.clone());
+            }
+            parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+        };
+        let canonical = sign::tc3_canonical_request(parts.method.as_str(), "/", query, &auth.signed_headers, &lookup, &body)
+            .map_err(|e| err("AuthFailure.InvalidAuthorization", format!("Malformed Authorization header: {e}")))?;
+        let sts = sign::tc3_string_to_sign(&ts_text, &scope, &canonical);
+        if sign::tc3_verify(&secret, &auth.date, &auth.service, &sts, &auth.signature) {
+            verified = true;
+            break;
+        }
+    }
+    if !verified {
+        return Err(signature_failure());
+    }
+    let params = if parts.method == Method::GET {
+        let pairs = sign::parse_form(query).map_err(|e| err("InvalidParameter", format!("Malformed query string: {e}")))?;
+        params::unflatten(&pairs)?
+    } else if content_type.starts_with("multipart/form-data") {
+        multipart_params(&content_type, body).await?
+    } else if body.iter().all(u8::is_ascii_whitespace) {
+        Value::Object(Default::default())
+    } else {
+        let v: Value = serde_json::from_slice(&body).map_err(|e| err("InvalidParameter", format!("The request body is not valid JSON: {e}")))?;
+        if !v.is_object() {
+            return Err(err("InvalidParameter", "The request body must be a JSON object."));
+        }
+        v
+    };
+    Ok(Incoming { entry, caller, params })
+}
+
+async fn multipart_params(content_type: &str, body: Bytes) -> Result<Value, ApiError> {
+    let boundary = multer::parse_boundary(content_type).map_err(|e| err("InvalidRequest", format!("Bad multipart Content-Type: {e}")))?;
+    let stream = futures_stream(body);
+    let mut mp = multer::Multipart::new(stream, boundary);
+    let mut pairs = Vec::new();
+    loop {
+        let field = mp.next_field().await.map_err(|e| err("InvalidRequest", format!("Malformed multipart body: {e}")))?;
+        let Some(field) = field else { break };
+        let name = field.name().map(str::to_string).ok_or_else(|| err("InvalidRequest", "A multipart field has no name."))?;
+        let text = field.text().await.map_err(|e| err("InvalidRequest", format!("Malformed multipart body: {e}")))?;
+        pairs.push((name, text));
+    }
+    params::unflatten(&pairs)
+}
+
+fn futures_stream(body: Bytes) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> {
+    futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(body) })
+}
+
+async fn read_v1(state: &AppState, parts: Parts, body: Body) -> Result<Incoming, ApiError> {
+    let raw = if parts.method == Method::GET {
+        parts.uri.query().unwrap_or("").to_string()
+    } else {
+        let ct = header_str(&parts, "content-type").unwrap_or("").to_ascii_lowercase();
+        if !ct.starts_with("application/x-www-form-urlencoded") {
+            return Err(err(
+                "AuthFailure.InvalidAuthorization",
+                "Requests without a TC3-HMAC-SHA256 Authorization header must be signed with v1 (form-encoded).",
+            ));
+        }
+        let b = body_bytes(body, MAX_V1_POST).await?;
+        String::from_utf8(b.to_vec()).map_err(|_| err("InvalidParameter", "The form body is not UTF-8."))?
+    };
+    let pairs = sign::parse_form(&raw).map_err(|e| err("InvalidParameter", format!("Malformed parameters: {e}")))?;
+    let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let entry = lookup_action(get("Action"))?;
+    check_version(get("Version"))?;
+    check_timestamp(state, get("Timestamp"))?;
+    if get("Nonce").filter(|s| !s.is_empty()).is_none() {
+        return Err(err("MissingParameter", "The request is missing the Nonce parameter."));
+    }
+    let secret_id = get("SecretId").filter(|s| !s.is_empty()).ok_or_else(|| err("MissingParameter", "The request is missing the SecretId parameter."))?;
+    let signature = get("Signature").filter(|s| !s.is_empty()).ok_or_else(|| err("MissingParameter", "The request is missing the Signature parameter."))?;
+    check_token(get("Token"))?;
+    let (caller, secret) = lookup_secret(state, secret_id).await?;
+    let method = V1Method::from_param(get("SignatureMethod"));
+    let signed: Vec<(String, String)> = pairs.iter().filter(|(k, _)| k != "Signature").cloned().collect();
+    let received_host = header_str(&parts, "host").unwrap_or("").to_string();
+    let verified = host_variants(&received_host).iter().any(|host| {
+        let sts = sign::v1_string_to_sign(parts.method.as_str(), host, "/", &signed);
+        sign::v1_verify(&secret, method, &sts, signature)
+    });
+    if !verified {
+        return Err(signature_failure());
+    }
+    let action_pairs: Vec<(String, String)> =
+        pairs.into_iter().filter(|(k, _)| !V1_COMMON.contains(&k.as_str())).collect();
+    let params = params::unflatten(&action_pairs)?;
+    Ok(Incoming { entry, caller, params })
+}

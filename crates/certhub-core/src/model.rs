@@ -1,0 +1,250 @@
+//! Domain records: accounts, API keys, certificates, operation logs and delete tasks.
+
+use serde::{Deserialize, Serialize};
+
+/// A tenant. Every row of every table belongs to one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    /// The vendor's OwnerUin: 12 digits.
+    pub uin: String,
+    /// The vendor's AppId.
+    pub app_id: i64,
+    /// A human name, unique.
+    pub name: String,
+    /// Creation time, unix seconds.
+    pub created_at: i64,
+}
+
+/// Which door an API key opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyKind {
+    /// Tencent SecretId / SecretKey.
+    Tencent,
+}
+
+impl KeyKind {
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyKind::Tencent => "tencent",
+        }
+    }
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "tencent" => Some(KeyKind::Tencent),
+            _ => None,
+        }
+    }
+}
+
+/// An API key without its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiKey {
+    /// The public identifier (SecretId).
+    pub secret_id: String,
+    /// The owning account.
+    pub owner_uin: String,
+    /// The owning account's AppId.
+    pub app_id: i64,
+    /// Which door it opens.
+    pub kind: KeyKind,
+    /// Disabled keys authenticate nothing.
+    pub enabled: bool,
+    /// Creation time, unix seconds.
+    pub created_at: i64,
+}
+
+/// An API key with its raw secret, as needed to verify HMAC signatures.
+#[derive(Clone)]
+pub struct ApiKeySecret {
+    /// The key.
+    pub key: ApiKey,
+    /// The raw SecretKey bytes.
+    pub secret: Vec<u8>,
+}
+
+impl std::fmt::Debug for ApiKeySecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiKeySecret").field("key", &self.key).field("secret", &"<redacted>").finish()
+    }
+}
+
+/// A resource tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Tag {
+    /// Tag key.
+    pub tag_key: String,
+    /// Tag value.
+    pub tag_value: String,
+}
+
+/// One certificate of an account, uploaded or issued.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CertRecord {
+    /// 8-character ID.
+    pub id: String,
+    /// Owning account.
+    pub owner_uin: String,
+    /// Project.
+    pub project_id: i64,
+    /// Remark name.
+    pub alias: String,
+    /// Source: `upload` for the customer's own, otherwise the issuing CA's name.
+    pub source: String,
+    /// `SVR` or `CA`.
+    pub cert_type: String,
+    /// Product package type; `None` for uploads.
+    pub package_type: Option<String>,
+    /// Product name; empty for uploads.
+    pub product_name: String,
+    /// Primary domain (common name, else first SAN).
+    pub domain: String,
+    /// Every DNS name and IP of the certificate, primary first.
+    pub sans: Vec<String>,
+    /// Status code 0..=15.
+    pub status: i64,
+    /// Status detail (`PRE-REVIEWING`, ...); empty when none.
+    pub status_msg: String,
+    /// Domain validation method, when one applies.
+    pub verify_type: Option<String>,
+    /// notBefore, unix seconds.
+    pub not_before: Option<i64>,
+    /// notAfter, unix seconds.
+    pub not_after: Option<i64>,
+    /// Creation time, unix seconds.
+    pub insert_time: i64,
+    /// Leaf then chain, PEM.
+    pub cert_pem: Option<String>,
+    /// SHA-1 of the leaf DER, upper-case hex.
+    pub fingerprint: Option<String>,
+    /// Key algorithm as the vendor writes it (`RSA 2048`, `ECC 256`, `SM2`).
+    pub key_algorithm: String,
+    /// SM2 (国密) certificate.
+    pub is_sm: bool,
+    /// A private key is stored.
+    pub has_key: bool,
+    /// Expiry notifications are ignored.
+    pub ignore_expiry_notice: bool,
+    /// Downloads are allowed.
+    pub allow_download: bool,
+    /// Tags.
+    pub tags: Vec<Tag>,
+    /// `CertificateUse` given at upload.
+    pub certificate_use: Option<String>,
+    /// Everything else (CA details, chain info, validation data), as JSON.
+    pub extra: serde_json::Value,
+}
+
+/// A log row to write in the same transaction as the change it records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLog {
+    /// The certificate concerned.
+    pub cert_id: String,
+    /// The vendor's OperationLog.Type (`upload`, `delete`, ...).
+    pub kind: String,
+    /// Human text.
+    pub action: String,
+    /// Who did it (SecretId or CLI), `--` for the system.
+    pub actor: String,
+}
+
+/// A stored operation-log row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OperateLog {
+    /// Sequence number.
+    pub id: i64,
+    /// Owning account.
+    pub owner_uin: String,
+    /// Certificate concerned.
+    pub cert_id: String,
+    /// The vendor's OperationLog.Type.
+    pub kind: String,
+    /// Human text.
+    pub action: String,
+    /// Who did it.
+    pub actor: String,
+    /// When, unix seconds.
+    pub created_at: i64,
+}
+
+/// An asynchronous deletion task (DeleteCertificates with IsSync).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeleteTask {
+    /// Task ID, numeric string.
+    pub task_id: String,
+    /// Owning account.
+    pub owner_uin: String,
+    /// Certificate to delete.
+    pub cert_id: String,
+    /// 0 running, 1 done, 2 failed, 3 role missing, 4 resources bound, 5 lookup timed out.
+    pub status: i64,
+    /// Domains of the certificate, kept after it is gone.
+    pub domains: Vec<String>,
+    /// Failure reason.
+    pub error: String,
+    /// Last update, unix seconds.
+    pub updated_at: i64,
+}
+
+/// Order of a certificate listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CertOrder {
+    /// Newest first (the vendor's default).
+    #[default]
+    InsertDesc,
+    /// Soonest expiry first.
+    ExpiryAsc,
+    /// Latest expiry first.
+    ExpiryDesc,
+}
+
+/// Filters of a certificate listing; every field narrows the result.
+#[derive(Debug, Clone, Default)]
+pub struct CertQuery {
+    /// Rows to skip.
+    pub offset: i64,
+    /// Rows to return.
+    pub limit: i64,
+    /// Substring of ID, alias or domain.
+    pub search_key: Option<String>,
+    /// `SVR` or `CA`.
+    pub cert_type: Option<String>,
+    /// Project.
+    pub project_id: Option<i64>,
+    /// Any of these statuses.
+    pub statuses: Vec<i64>,
+    /// `Some(true)` uploads only, `Some(false)` issued only.
+    pub uploaded: Option<bool>,
+    /// SM2 only.
+    pub sm_only: bool,
+    /// Expiring between now and this time (and not yet expired).
+    pub expiring_window: Option<(i64, i64)>,
+    /// Deployable (issued and with a key) or not.
+    pub deployable: Option<bool>,
+    /// Status pending issuance only.
+    pub pending_issue_only: bool,
+    /// Renewable only.
+    pub renewable_only: bool,
+    /// Every one of these tags.
+    pub tags: Vec<Tag>,
+    /// Only these IDs.
+    pub ids: Vec<String>,
+    /// Ordering.
+    pub order: CertOrder,
+}
+
+/// Time window and page of an operation-log listing.
+#[derive(Debug, Clone, Copy)]
+pub struct LogQuery {
+    /// From, unix seconds, inclusive.
+    pub start: i64,
+    /// To, unix seconds, inclusive.
+    pub end: i64,
+    /// Rows to skip.
+    pub offset: i64,
+    /// Rows to return.
+    pub limit: i64,
+}

@@ -1,0 +1,139 @@
+//! The storage interface every backend implements. Every certificate query is scoped to an account.
+
+use async_trait::async_trait;
+
+use crate::model::{
+    Account, ApiKey, ApiKeySecret, CertQuery, CertRecord, DeleteTask, KeyKind, LogQuery, NewLog,
+    OperateLog,
+};
+
+/// Errors of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed or is unreachable.
+    #[error("database error: {0}")]
+    Backend(String),
+    /// A uniqueness constraint was violated.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Encryption or decryption at rest failed (wrong master key, or tampered data).
+    #[error("key encryption error: {0}")]
+    Crypto(String),
+    /// A stored value could not be decoded.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+}
+
+/// Persistent state of certhub.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Returns the account named `name`, creating it when absent.
+    async fn ensure_account(&self, name: &str, now: i64) -> Result<Account, StoreError>;
+    /// The account with this OwnerUin.
+    async fn account(&self, uin: &str) -> Result<Option<Account>, StoreError>;
+
+    /// Stores a new key; `secret` is encrypted at rest.
+    async fn create_api_key(
+        &self,
+        owner_uin: &str,
+        kind: KeyKind,
+        secret_id: &str,
+        secret: &[u8],
+        now: i64,
+    ) -> Result<ApiKey, StoreError>;
+    /// The key and its decrypted secret.
+    async fn api_key(&self, secret_id: &str) -> Result<Option<ApiKeySecret>, StoreError>;
+    /// Every key, without secrets.
+    async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError>;
+    /// Enables or disables a key; false when it does not exist.
+    async fn set_api_key_enabled(&self, secret_id: &str, enabled: bool) -> Result<bool, StoreError>;
+
+    /// Inserts a certificate, its encrypted private key and its log row in one transaction.
+    async fn insert_certificate(
+        &self,
+        cert: &CertRecord,
+        private_key: Option<&[u8]>,
+        log: &NewLog,
+        now: i64,
+    ) -> Result<(), StoreError>;
+    /// One certificate of the account.
+    async fn certificate(&self, owner_uin: &str, id: &str) -> Result<Option<CertRecord>, StoreError>;
+    /// The decrypted private key (PKCS#8 DER) of one certificate of the account.
+    async fn certificate_key(&self, owner_uin: &str, id: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// The ID of the account's certificate with this fingerprint, if any.
+    async fn certificate_by_fingerprint(
+        &self,
+        owner_uin: &str,
+        fingerprint: &str,
+    ) -> Result<Option<String>, StoreError>;
+    /// A page of the account's certificates and the total that match.
+    async fn list_certificates(
+        &self,
+        owner_uin: &str,
+        query: &CertQuery,
+        now: i64,
+    ) -> Result<(i64, Vec<CertRecord>), StoreError>;
+    /// Sets the alias; false when the certificate does not exist.
+    async fn update_alias(
+        &self,
+        owner_uin: &str,
+        id: &str,
+        alias: &str,
+        log: &NewLog,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// Moves certificates to a project; returns the IDs that moved.
+    async fn update_project(
+        &self,
+        owner_uin: &str,
+        ids: &[String],
+        project_id: i64,
+        actor: &str,
+        now: i64,
+    ) -> Result<Vec<String>, StoreError>;
+    /// Sets the ignore-expiry-notification flag; returns the IDs changed.
+    async fn update_ignore_notice(
+        &self,
+        owner_uin: &str,
+        ids: &[String],
+        ignore: bool,
+        actor: &str,
+        now: i64,
+    ) -> Result<Vec<String>, StoreError>;
+    /// Deletes a certificate and its key; false when it does not exist.
+    async fn delete_certificate(
+        &self,
+        owner_uin: &str,
+        id: &str,
+        log: &NewLog,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    /// Writes a log row on its own (for reads that are logged, like downloads).
+    async fn append_log(&self, owner_uin: &str, log: &NewLog, now: i64) -> Result<(), StoreError>;
+    /// A page of the account's logs in a time window, newest first, and the total that match.
+    async fn list_logs(
+        &self,
+        owner_uin: &str,
+        query: &LogQuery,
+    ) -> Result<(i64, Vec<OperateLog>), StoreError>;
+
+    /// Creates delete tasks (status 0) for these certificates; returns them with their IDs.
+    async fn create_delete_tasks(
+        &self,
+        owner_uin: &str,
+        certs: &[(String, Vec<String>)],
+        now: i64,
+    ) -> Result<Vec<DeleteTask>, StoreError>;
+    /// The account's delete tasks with these IDs.
+    async fn delete_tasks(&self, owner_uin: &str, ids: &[String]) -> Result<Vec<DeleteTask>, StoreError>;
+    /// Every delete task still running (status 0), across accounts, for the worker.
+    async fn pending_delete_tasks(&self) -> Result<Vec<DeleteTask>, StoreError>;
+    /// Records the outcome of a delete task.
+    async fn finish_delete_task(
+        &self,
+        task_id: &str,
+        status: i64,
+        error: &str,
+        now: i64,
+    ) -> Result<(), StoreError>;
+}

@@ -1,0 +1,48 @@
+//! The service's errors; each door maps them to its vendor's codes.
+
+use certhub_core::StoreError;
+use certhub_pki::PkiError;
+
+/// Why a use case failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The certificate does not exist in the caller's account.
+    #[error("the certificate does not exist")]
+    CertificateNotFound,
+    /// A required parameter is absent.
+    #[error("missing parameter: {0}")]
+    MissingParameter(String),
+    /// A parameter has a value outside its domain.
+    #[error("invalid parameter value: {0}")]
+    InvalidParameterValue(String),
+    /// Certificate or key content was rejected.
+    #[error(transparent)]
+    Pki(#[from] PkiError),
+    /// An SM2 certificate was uploaded where it is not allowed.
+    #[error("the certificate looks like an SM2 certificate")]
+    CertificateEncryptInvalid,
+    /// More certificate IDs than the action allows.
+    #[error("too many certificate IDs: at most {0}")]
+    TooManyCertificates(usize),
+    /// The certificate's status does not allow the operation.
+    #[error("the certificate status does not allow this operation")]
+    InvalidStatus,
+    /// The status does not allow download.
+    #[error("the current certificate status does not allow download")]
+    StatusNotAllowDownload,
+    /// Downloads were switched off for the certificate.
+    #[error("the certificate does not allow download")]
+    DownloadNotAllowed,
+    /// Unknown ServiceType.
+    #[error("unsupported download service type: {0}")]
+    ServiceTypeNotSupported(String),
+    /// A signed download link is invalid or expired.
+    #[error("the download link is invalid or has expired")]
+    LinkInvalid,
+    /// Packaging failed.
+    #[error("export failed: {0}")]
+    Export(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

@@ -1,0 +1,134 @@
+//! Builds the WHERE clause of a certificate listing with numbered placeholders that both backends accept.
+
+use certhub_core::model::{CertOrder, CertQuery};
+
+/// A bound value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    /// Integer.
+    Int(i64),
+    /// Text.
+    Text(String),
+}
+
+/// SQL text with its arguments in placeholder order.
+#[derive(Debug, Default)]
+pub struct Built {
+    /// `WHERE ...` clause (without ORDER BY / LIMIT).
+    pub where_sql: String,
+    /// `ORDER BY ...`.
+    pub order_sql: &'static str,
+    /// Arguments for `$1..$n`.
+    pub args: Vec<Arg>,
+}
+
+impl Built {
+    fn push(&mut self, a: Arg) -> String {
+        self.args.push(a);
+        format!("${}", self.args.len())
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
+fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Translates a certificate query into SQL over table alias `c`.
+pub fn build(owner_uin: &str, q: &CertQuery, now: i64) -> Built {
+    let mut b = Built::default();
+    let p = b.push(Arg::Text(owner_uin.to_string()));
+    let mut clauses = vec![format!("c.owner_uin = {p}")];
+    if let Some(key) = q.search_key.as_deref().filter(|k| !k.is_empty()) {
+        let p = b.push(Arg::Text(format!("%{}%", like_escape(&key.to_lowercase()))));
+        clauses.push(format!(
+            "(LOWER(c.id) LIKE {p} ESCAPE '\\' OR LOWER(c.alias) LIKE {p} ESCAPE '\\' OR LOWER(c.sans) LIKE {p} ESCAPE '\\')"
+        ));
+    }
+    if let Some(t) = &q.cert_type {
+        let p = b.push(Arg::Text(t.to_uppercase()));
+        clauses.push(format!("c.cert_type = {p}"));
+    }
+    if let Some(pid) = q.project_id {
+        let p = b.push(Arg::Int(pid));
+        clauses.push(format!("c.project_id = {p}"));
+    }
+    if !q.statuses.is_empty() {
+        let ps: Vec<String> = q.statuses.iter().map(|s| b.push(Arg::Int(*s))).collect();
+        clauses.push(format!("c.status IN ({})", ps.join(", ")));
+    }
+    match q.uploaded {
+        Some(true) => clauses.push("c.source = 'upload'".into()),
+        Some(false) => clauses.push("c.source <> 'upload'".into()),
+        None => {}
+    }
+    if q.sm_only {
+        clauses.push("c.is_sm = 1".into());
+    }
+    if let Some((from, to)) = q.expiring_window {
+        let pf = b.push(Arg::Int(from));
+        let pt = b.push(Arg::Int(to));
+        clauses.push(format!("c.status = 1 AND c.not_after IS NOT NULL AND c.not_after > {pf} AND c.not_after <= {pt}"));
+    }
+    match q.deployable {
+        Some(true) => clauses.push("(c.status = 1 AND c.has_key = 1 AND c.cert_type = 'SVR')".into()),
+        Some(false) => clauses.push("NOT (c.status = 1 AND c.has_key = 1 AND c.cert_type = 'SVR')".into()),
+        None => {}
+    }
+    if q.pending_issue_only {
+        clauses.push("c.status IN (0, 4)".into());
+    }
+    if q.renewable_only {
+        let pn = b.push(Arg::Int(now));
+        let pw = b.push(Arg::Int(now + 30 * 86_400));
+        clauses.push(format!(
+            "c.source <> 'upload' AND c.status IN (1, 3) AND c.not_after IS NOT NULL AND c.not_after <= {pw} AND c.not_after > {pn} - 30 * 86400"
+        ));
+    }
+    for tag in &q.tags {
+        let pk = b.push(Arg::Text(tag.tag_key.clone()));
+        let pv = b.push(Arg::Text(tag.tag_value.clone()));
+        clauses.push(format!(
+            "EXISTS (SELECT 1 FROM cert_tags t WHERE t.cert_id = c.id AND t.tag_key = {pk} AND t.tag_value = {pv})"
+        ));
+    }
+    if !q.ids.is_empty() {
+        let ps: Vec<String> = q.ids.iter().map(|s| b.push(Arg::Text(s.clone()))).collect();
+        clauses.push(format!("c.id IN ({})", ps.join(", ")));
+    }
+    b.where_sql = format!("WHERE {}", clauses.join(" AND "));
+    b.order_sql = match q.order {
+        CertOrder::InsertDesc => "ORDER BY c.insert_time DESC, c.id DESC",
+        CertOrder::ExpiryAsc => "ORDER BY COALESCE(c.not_after, 0) ASC, c.id ASC",
+        CertOrder::ExpiryDesc => "ORDER BY COALESCE(c.not_after, 0) DESC, c.id DESC",
+    };
+    b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_in_order() {
+        let q = CertQuery {
+            search_key: Some("50%_x".into()),
+            statuses: vec![1, 3],
+            ids: vec!["a".into()],
+            ..Default::default()
+        };
+        let b = build("u1", &q, 0);
+        assert!(b.where_sql.contains("c.owner_uin = $1"));
+        assert!(b.where_sql.contains("c.status IN ($3, $4)"));
+        assert!(b.where_sql.contains("c.id IN ($5)"));
+        assert_eq!(b.args[1], Arg::Text("%50\\%\\_x%".into()));
+        assert_eq!(b.args.len(), 5);
+    }
+}

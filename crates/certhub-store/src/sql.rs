@@ -1,0 +1,564 @@
+//! `SqlStore`: the `Store` trait on SQLite or PostgreSQL.
+//!
+//! Both backends share one SQL dialect (`$n` placeholders, integers for booleans,
+//! unix seconds for time); each method body is written once and expanded per
+//! backend by `with_pool!`, so the two can never drift apart.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use certhub_core::model::{
+    Account, ApiKey, ApiKeySecret, CertQuery, CertRecord, DeleteTask, KeyKind, LogQuery, NewLog,
+    OperateLog, Tag,
+};
+use certhub_core::{Store, StoreError};
+use sqlx::Row;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::cipher::KeyCipher;
+use crate::query::{self, Arg};
+use crate::schema;
+
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The store on a SQL database.
+pub struct SqlStore {
+    pool: Pool,
+    cipher: Arc<KeyCipher>,
+}
+
+fn db(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(d.message().to_string()),
+        _ => StoreError::Backend(e.to_string()),
+    }
+}
+
+/// Expands `$body` once per backend with `$pool` bound to the concrete pool.
+macro_rules! with_pool {
+    ($self:expr, $pool:ident => $body:block) => {
+        match &$self.pool {
+            Pool::Sqlite($pool) => $body,
+            Pool::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Binds a list of `Arg`s to a query.
+macro_rules! bind_args {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                Arg::Int(i) => q.bind(*i),
+                Arg::Text(s) => q.bind(s.clone()),
+            };
+        }
+        q
+    }};
+}
+
+const CERT_COLUMNS: &str = "c.id, c.owner_uin, c.project_id, c.alias, c.source, c.cert_type, c.package_type, \
+    c.product_name, c.domain, c.sans, c.status, c.status_msg, c.verify_type, c.not_before, c.not_after, \
+    c.insert_time, c.cert_pem, c.fingerprint, c.key_algorithm, c.is_sm, c.has_key, c.ignore_notice, \
+    c.allow_download, c.tags, c.certificate_use, c.extra";
+
+macro_rules! cert_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        let sans: String = row.try_get("sans").map_err(db)?;
+        let tags: String = row.try_get("tags").map_err(db)?;
+        let extra: String = row.try_get("extra").map_err(db)?;
+        CertRecord {
+            id: row.try_get("id").map_err(db)?,
+            owner_uin: row.try_get("owner_uin").map_err(db)?,
+            project_id: row.try_get("project_id").map_err(db)?,
+            alias: row.try_get("alias").map_err(db)?,
+            source: row.try_get("source").map_err(db)?,
+            cert_type: row.try_get("cert_type").map_err(db)?,
+            package_type: row.try_get("package_type").map_err(db)?,
+            product_name: row.try_get("product_name").map_err(db)?,
+            domain: row.try_get("domain").map_err(db)?,
+            sans: serde_json::from_str(&sans).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            status: row.try_get("status").map_err(db)?,
+            status_msg: row.try_get("status_msg").map_err(db)?,
+            verify_type: row.try_get("verify_type").map_err(db)?,
+            not_before: row.try_get("not_before").map_err(db)?,
+            not_after: row.try_get("not_after").map_err(db)?,
+            insert_time: row.try_get("insert_time").map_err(db)?,
+            cert_pem: row.try_get("cert_pem").map_err(db)?,
+            fingerprint: row.try_get("fingerprint").map_err(db)?,
+            key_algorithm: row.try_get("key_algorithm").map_err(db)?,
+            is_sm: row.try_get::<i64, _>("is_sm").map_err(db)? != 0,
+            has_key: row.try_get::<i64, _>("has_key").map_err(db)? != 0,
+            ignore_expiry_notice: row.try_get::<i64, _>("ignore_notice").map_err(db)? != 0,
+            allow_download: row.try_get::<i64, _>("allow_download").map_err(db)? != 0,
+            tags: serde_json::from_str::<Vec<Tag>>(&tags).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            certificate_use: row.try_get("certificate_use").map_err(db)?,
+            extra: serde_json::from_str(&extra).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        }
+    }};
+}
+
+macro_rules! task_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        let domains: String = row.try_get("domains").map_err(db)?;
+        DeleteTask {
+            task_id: row.try_get::<i64, _>("id").map_err(db)?.to_string(),
+            owner_uin: row.try_get("owner_uin").map_err(db)?,
+            cert_id: row.try_get("cert_id").map_err(db)?,
+            status: row.try_get("status").map_err(db)?,
+            domains: serde_json::from_str(&domains).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            error: row.try_get("error").map_err(db)?,
+            updated_at: row.try_get("updated_at").map_err(db)?,
+        }
+    }};
+}
+
+macro_rules! insert_log {
+    ($exec:expr, $owner:expr, $log:expr, $now:expr) => {
+        sqlx::query(
+            "INSERT INTO operate_logs (owner_uin, cert_id, kind, action, actor, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind($owner.to_string())
+        .bind($log.cert_id.clone())
+        .bind($log.kind.clone())
+        .bind($log.action.clone())
+        .bind($log.actor.clone())
+        .bind($now)
+        .execute($exec)
+        .await
+        .map_err(db)?
+    };
+}
+
+impl SqlStore {
+    /// Connects to `url` (`sqlite://path` or `postgres://...`) and applies migrations.
+    pub async fn connect(url: &str, cipher: Arc<KeyCipher>) -> Result<Self, StoreError> {
+        let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new().max_connections(16).connect(url).await.map_err(db)?;
+            Pool::Postgres(pool)
+        } else if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)
+                .map_err(db)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(std::time::Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await.map_err(db)?;
+            Pool::Sqlite(pool)
+        } else {
+            return Err(StoreError::Backend(format!("unsupported database URL scheme: {url}")));
+        };
+        let store = Self { pool, cipher };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// The backend's name, `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        with_pool!(self, p => { p.close().await })
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let migrations = match self.pool {
+            Pool::Sqlite(_) => schema::SQLITE,
+            Pool::Postgres(_) => schema::POSTGRES,
+        };
+        with_pool!(self, p => {
+            let mut tx = p.begin().await.map_err(db)?;
+            if let Pool::Postgres(_) = &self.pool {
+                // Several nodes may start at once: one migrates, the others wait.
+                sqlx::query("SELECT pg_advisory_xact_lock(7311001)").execute(&mut *tx).await.map_err(db)?;
+            }
+            sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY)")
+                .execute(&mut *tx).await.map_err(db)?;
+            let done: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+                .fetch_one(&mut *tx).await.map_err(db)?;
+            let done = done.unwrap_or(0);
+            for (i, m) in migrations.iter().enumerate() {
+                let version = i as i64 + 1;
+                if version <= done {
+                    continue;
+                }
+                for stmt in schema::statements(m) {
+                    sqlx::query(stmt).execute(&mut *tx).await.map_err(db)?;
+                }
+                sqlx::query("INSERT INTO schema_migrations (version) VALUES ($1)")
+                    .bind(version).execute(&mut *tx).await.map_err(db)?;
+            }
+            tx.commit().await.map_err(db)?;
+            Ok(())
+        })
+    }
+
+    fn key_context(id: &str) -> String {
+        format!("cert-key:{id}")
+    }
+
+    fn secret_context(secret_id: &str) -> String {
+        format!("api-secret:{secret_id}")
+    }
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn ensure_account(&self, name: &str, now: i64) -> Result<Account, StoreError> {
+        with_pool!(self, p => {
+            let existing = sqlx::query("SELECT uin, app_id, name, created_at FROM accounts WHERE name = $1")
+                .bind(name).fetch_optional(p).await.map_err(db)?;
+            if let Some(r) = existing {
+                return Ok(Account { uin: r.try_get("uin").map_err(db)?, app_id: r.try_get("app_id").map_err(db)?,
+                    name: r.try_get("name").map_err(db)?, created_at: r.try_get("created_at").map_err(db)? });
+            }
+            let acct = Account { uin: certhub_core::ids::owner_uin(), app_id: certhub_core::ids::app_id(), name: name.to_string(), created_at: now };
+            let res = sqlx::query("INSERT INTO accounts (uin, app_id, name, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(&acct.uin).bind(acct.app_id).bind(&acct.name).bind(now).execute(p).await;
+            match res {
+                Ok(_) => Ok(acct),
+                // Created concurrently by another process: read it back.
+                Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+                    let r = sqlx::query("SELECT uin, app_id, name, created_at FROM accounts WHERE name = $1")
+                        .bind(name).fetch_one(p).await.map_err(db)?;
+                    Ok(Account { uin: r.try_get("uin").map_err(db)?, app_id: r.try_get("app_id").map_err(db)?,
+                        name: r.try_get("name").map_err(db)?, created_at: r.try_get("created_at").map_err(db)? })
+                }
+                Err(e) => Err(db(e)),
+            }
+        })
+    }
+
+    async fn account(&self, uin: &str) -> Result<Option<Account>, StoreError> {
+        with_pool!(self, p => {
+            let r = sqlx::query("SELECT uin, app_id, name, created_at FROM accounts WHERE uin = $1")
+                .bind(uin).fetch_optional(p).await.map_err(db)?;
+            match r {
+                None => Ok(None),
+                Some(r) => Ok(Some(Account { uin: r.try_get("uin").map_err(db)?, app_id: r.try_get("app_id").map_err(db)?,
+                    name: r.try_get("name").map_err(db)?, created_at: r.try_get("created_at").map_err(db)? })),
+            }
+        })
+    }
+
+    async fn create_api_key(&self, owner_uin: &str, kind: KeyKind, secret_id: &str, secret: &[u8], now: i64) -> Result<ApiKey, StoreError> {
+        let sealed = self.cipher.seal(&Self::secret_context(secret_id), secret)?;
+        with_pool!(self, p => {
+            let app_id: i64 = sqlx::query_scalar("SELECT app_id FROM accounts WHERE uin = $1")
+                .bind(owner_uin).fetch_optional(p).await.map_err(db)?
+                .ok_or_else(|| StoreError::Backend(format!("no account {owner_uin}")))?;
+            sqlx::query("INSERT INTO api_keys (secret_id, owner_uin, kind, secret, enabled, created_at) VALUES ($1, $2, $3, $4, 1, $5)")
+                .bind(secret_id).bind(owner_uin).bind(kind.as_str()).bind(sealed).bind(now)
+                .execute(p).await.map_err(db)?;
+            Ok(ApiKey { secret_id: secret_id.to_string(), owner_uin: owner_uin.to_string(), app_id, kind, enabled: true, created_at: now })
+        })
+    }
+
+    async fn api_key(&self, secret_id: &str) -> Result<Option<ApiKeySecret>, StoreError> {
+        let row = with_pool!(self, p => {
+            let r = sqlx::query("SELECT k.secret_id, k.owner_uin, a.app_id, k.kind, k.secret, k.enabled, k.created_at \
+                FROM api_keys k JOIN accounts a ON a.uin = k.owner_uin WHERE k.secret_id = $1")
+                .bind(secret_id).fetch_optional(p).await.map_err(db)?;
+            match r {
+                None => None,
+                Some(r) => {
+                    let kind: String = r.try_get("kind").map_err(db)?;
+                    let sealed: Vec<u8> = r.try_get("secret").map_err(db)?;
+                    Some((ApiKey {
+                        secret_id: r.try_get("secret_id").map_err(db)?,
+                        owner_uin: r.try_get("owner_uin").map_err(db)?,
+                        app_id: r.try_get("app_id").map_err(db)?,
+                        kind: KeyKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("key kind {kind}")))?,
+                        enabled: r.try_get::<i64, _>("enabled").map_err(db)? != 0,
+                        created_at: r.try_get("created_at").map_err(db)?,
+                    }, sealed))
+                }
+            }
+        });
+        match row {
+            None => Ok(None),
+            Some((key, sealed)) => {
+                let secret = self.cipher.open(&Self::secret_context(&key.secret_id), &sealed)?;
+                Ok(Some(ApiKeySecret { key, secret }))
+            }
+        }
+    }
+
+    async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
+        with_pool!(self, p => {
+            let rows = sqlx::query("SELECT k.secret_id, k.owner_uin, a.app_id, k.kind, k.enabled, k.created_at \
+                FROM api_keys k JOIN accounts a ON a.uin = k.owner_uin ORDER BY k.created_at, k.secret_id")
+                .fetch_all(p).await.map_err(db)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let kind: String = r.try_get("kind").map_err(db)?;
+                out.push(ApiKey {
+                    secret_id: r.try_get("secret_id").map_err(db)?,
+                    owner_uin: r.try_get("owner_uin").map_err(db)?,
+                    app_id: r.try_get("app_id").map_err(db)?,
+                    kind: KeyKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("key kind {kind}")))?,
+                    enabled: r.try_get::<i64, _>("enabled").map_err(db)? != 0,
+                    created_at: r.try_get("created_at").map_err(db)?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    async fn set_api_key_enabled(&self, secret_id: &str, enabled: bool) -> Result<bool, StoreError> {
+        with_pool!(self, p => {
+            let r = sqlx::query("UPDATE api_keys SET enabled = $1 WHERE secret_id = $2")
+                .bind(i64::from(enabled)).bind(secret_id).execute(p).await.map_err(db)?;
+            Ok(r.rows_affected() > 0)
+        })
+    }
+
+    async fn insert_certificate(&self, c: &CertRecord, private_key: Option<&[u8]>, log: &NewLog, now: i64) -> Result<(), StoreError> {
+        let sealed = match private_key {
+            Some(k) => Some(self.cipher.seal(&Self::key_context(&c.id), k)?),
+            None => None,
+        };
+        let sans = json(&c.sans)?;
+        let tags = json(&c.tags)?;
+        let extra = json(&c.extra)?;
+        with_pool!(self, p => {
+            let mut tx = p.begin().await.map_err(db)?;
+            sqlx::query("INSERT INTO certificates (id, owner_uin, project_id, alias, source, cert_type, package_type, \
+                product_name, domain, sans, status, status_msg, verify_type, not_before, not_after, insert_time, cert_pem, \
+                fingerprint, key_algorithm, is_sm, has_key, ignore_notice, allow_download, tags, certificate_use, extra, private_key) \
+                VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27)")
+                .bind(&c.id).bind(&c.owner_uin).bind(c.project_id).bind(&c.alias).bind(&c.source).bind(&c.cert_type)
+                .bind(&c.package_type).bind(&c.product_name).bind(&c.domain).bind(&sans).bind(c.status).bind(&c.status_msg)
+                .bind(&c.verify_type).bind(c.not_before).bind(c.not_after).bind(c.insert_time).bind(&c.cert_pem)
+                .bind(&c.fingerprint).bind(&c.key_algorithm).bind(i64::from(c.is_sm)).bind(i64::from(sealed.is_some()))
+                .bind(i64::from(c.ignore_expiry_notice)).bind(i64::from(c.allow_download)).bind(&tags)
+                .bind(&c.certificate_use).bind(&extra).bind(&sealed)
+                .execute(&mut *tx).await.map_err(db)?;
+            for t in &c.tags {
+                sqlx::query("INSERT INTO cert_tags (cert_id, tag_key, tag_value) VALUES ($1, $2, $3)")
+                    .bind(&c.id).bind(&t.tag_key).bind(&t.tag_value).execute(&mut *tx).await.map_err(db)?;
+            }
+            insert_log!(&mut *tx, c.owner_uin, log, now);
+            tx.commit().await.map_err(db)?;
+            Ok(())
+        })
+    }
+
+    async fn certificate(&self, owner_uin: &str, id: &str) -> Result<Option<CertRecord>, StoreError> {
+        let sql = format!("SELECT {CERT_COLUMNS} FROM certificates c WHERE c.owner_uin = $1 AND c.id = $2");
+        with_pool!(self, p => {
+            let r = sqlx::query(&sql).bind(owner_uin).bind(id).fetch_optional(p).await.map_err(db)?;
+            match r {
+                None => Ok(None),
+                Some(r) => Ok(Some(cert_from_row!(&r))),
+            }
+        })
+    }
+
+    async fn certificate_key(&self, owner_uin: &str, id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let sealed: Option<Option<Vec<u8>>> = with_pool!(self, p => {
+            sqlx::query_scalar("SELECT private_key FROM certificates WHERE owner_uin = $1 AND id = $2")
+                .bind(owner_uin).bind(id).fetch_optional(p).await.map_err(db)?
+        });
+        match sealed.flatten() {
+            None => Ok(None),
+            Some(s) => Ok(Some(self.cipher.open(&Self::key_context(id), &s)?)),
+        }
+    }
+
+    async fn certificate_by_fingerprint(&self, owner_uin: &str, fingerprint: &str) -> Result<Option<String>, StoreError> {
+        with_pool!(self, p => {
+            sqlx::query_scalar("SELECT id FROM certificates WHERE owner_uin = $1 AND fingerprint = $2 ORDER BY insert_time, id LIMIT 1")
+                .bind(owner_uin).bind(fingerprint).fetch_optional(p).await.map_err(db)
+        })
+    }
+
+    async fn list_certificates(&self, owner_uin: &str, q: &CertQuery, now: i64) -> Result<(i64, Vec<CertRecord>), StoreError> {
+        let built = query::build(owner_uin, q, now);
+        let count_sql = format!("SELECT COUNT(*) FROM certificates c {}", built.where_sql);
+        let n = built.args.len();
+        let page_sql = format!(
+            "SELECT {CERT_COLUMNS} FROM certificates c {} {} LIMIT ${} OFFSET ${}",
+            built.where_sql, built.order_sql, n + 1, n + 2
+        );
+        with_pool!(self, p => {
+            let total: i64 = bind_args!(sqlx::query_scalar(&count_sql), &built.args).fetch_one(p).await.map_err(db)?;
+            let rows = bind_args!(sqlx::query(&page_sql), &built.args)
+                .bind(q.limit).bind(q.offset).fetch_all(p).await.map_err(db)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(cert_from_row!(r));
+            }
+            Ok((total, out))
+        })
+    }
+
+    async fn update_alias(&self, owner_uin: &str, id: &str, alias: &str, log: &NewLog, now: i64) -> Result<bool, StoreError> {
+        with_pool!(self, p => {
+            let mut tx = p.begin().await.map_err(db)?;
+            let r = sqlx::query("UPDATE certificates SET alias = $1 WHERE owner_uin = $2 AND id = $3")
+                .bind(alias).bind(owner_uin).bind(id).execute(&mut *tx).await.map_err(db)?;
+            if r.rows_affected() == 0 {
+                return Ok(false);
+            }
+            insert_log!(&mut *tx, owner_uin, log, now);
+            tx.commit().await.map_err(db)?;
+            Ok(true)
+        })
+    }
+
+    async fn update_project(&self, owner_uin: &str, ids: &[String], project_id: i64, actor: &str, now: i64) -> Result<Vec<String>, StoreError> {
+        with_pool!(self, p => {
+            let mut tx = p.begin().await.map_err(db)?;
+            let mut moved = Vec::new();
+            for id in ids {
+                let r = sqlx::query("UPDATE certificates SET project_id = $1 WHERE owner_uin = $2 AND id = $3")
+                    .bind(project_id).bind(owner_uin).bind(id).execute(&mut *tx).await.map_err(db)?;
+                if r.rows_affected() > 0 {
+                    let log = NewLog { cert_id: id.clone(), kind: "changeProject".into(),
+                        action: format!("用户[uin: {owner_uin}] 修改项目 证书[id: {id}] -> {project_id}"), actor: actor.to_string() };
+                    insert_log!(&mut *tx, owner_uin, log, now);
+                    moved.push(id.clone());
+                }
+            }
+            tx.commit().await.map_err(db)?;
+            Ok(moved)
+        })
+    }
+
+    async fn update_ignore_notice(&self, owner_uin: &str, ids: &[String], ignore: bool, actor: &str, now: i64) -> Result<Vec<String>, StoreError> {
+        with_pool!(self, p => {
+            let mut tx = p.begin().await.map_err(db)?;
+            let mut changed = Vec::new();
+            for id in ids {
+                let r = sqlx::query("UPDATE certificates SET ignore_notice = $1 WHERE owner_uin = $2 AND id = $3")
+                    .bind(i64::from(ignore)).bind(owner_uin).bind(id).execute(&mut *tx).await.map_err(db)?;
+                if r.rows_affected() > 0 {
+                    let what = if ignore { "忽略到期通知" } else { "恢复到期通知" };
+                    let log = NewLog { cert_id: id.clone(), kind: "modifyExpiringNotification".into(),
+                        action: format!("用户[uin: {owner_uin}] {what} 证书[id: {id}]"), actor: actor.to_string() };
+                    insert_log!(&mut *tx, owner_uin, log, now);
+                    changed.push(id.clone());
+                }
+            }
+            tx.commit().await.map_err(db)?;
+            Ok(changed)
+        })
+    }
+
+    async fn delete_certificate(&self, owner_uin: &str, id: &str, log: &NewLog, now: i64) -> Result<bool, StoreError> {
+        with_pool!(self, p => {
+            let mut tx = p.begin().await.map_err(db)?;
+            sqlx::query("DELETE FROM cert_tags WHERE cert_id IN (SELECT id FROM certificates WHERE owner_uin = $1 AND id = $2)")
+                .bind(owner_uin).bind(id).execute(&mut *tx).await.map_err(db)?;
+            let r = sqlx::query("DELETE FROM certificates WHERE owner_uin = $1 AND id = $2")
+                .bind(owner_uin).bind(id).execute(&mut *tx).await.map_err(db)?;
+            if r.rows_affected() == 0 {
+                return Ok(false);
+            }
+            insert_log!(&mut *tx, owner_uin, log, now);
+            tx.commit().await.map_err(db)?;
+            Ok(true)
+        })
+    }
+
+    async fn append_log(&self, owner_uin: &str, log: &NewLog, now: i64) -> Result<(), StoreError> {
+        with_pool!(self, p => {
+            insert_log!(p, owner_uin, log, now);
+            Ok(())
+        })
+    }
+
+    async fn list_logs(&self, owner_uin: &str, q: &LogQuery) -> Result<(i64, Vec<OperateLog>), StoreError> {
+        with_pool!(self, p => {
+            let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM operate_logs WHERE owner_uin = $1 AND created_at >= $2 AND created_at <= $3")
+                .bind(owner_uin).bind(q.start).bind(q.end).fetch_one(p).await.map_err(db)?;
+            let rows = sqlx::query("SELECT id, owner_uin, cert_id, kind, action, actor, created_at FROM operate_logs \
+                WHERE owner_uin = $1 AND created_at >= $2 AND created_at <= $3 ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5")
+                .bind(owner_uin).bind(q.start).bind(q.end).bind(q.limit).bind(q.offset).fetch_all(p).await.map_err(db)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(OperateLog {
+                    id: r.try_get("id").map_err(db)?,
+                    owner_uin: r.try_get("owner_uin").map_err(db)?,
+                    cert_id: r.try_get("cert_id").map_err(db)?,
+                    kind: r.try_get("kind").map_err(db)?,
+                    action: r.try_get("action").map_err(db)?,
+                    actor: r.try_get("actor").map_err(db)?,
+                    created_at: r.try_get("created_at").map_err(db)?,
+                });
+            }
+            Ok((total, out))
+        })
+    }
+
+    async fn create_delete_tasks(&self, owner_uin: &str, certs: &[(String, Vec<String>)], now: i64) -> Result<Vec<DeleteTask>, StoreError> {
+        with_pool!(self, p => {
+            let mut tx = p.begin().await.map_err(db)?;
+            let mut out = Vec::with_capacity(certs.len());
+            for (cert_id, domains) in certs {
+                let id: i64 = sqlx::query_scalar("INSERT INTO delete_tasks (owner_uin, cert_id, status, domains, error, updated_at) \
+                    VALUES ($1, $2, 0, $3, '', $4) RETURNING id")
+                    .bind(owner_uin).bind(cert_id).bind(json(domains)?).bind(now).fetch_one(&mut *tx).await.map_err(db)?;
+                out.push(DeleteTask { task_id: id.to_string(), owner_uin: owner_uin.to_string(), cert_id: cert_id.clone(),
+                    status: 0, domains: domains.clone(), error: String::new(), updated_at: now });
+            }
+            tx.commit().await.map_err(db)?;
+            Ok(out)
+        })
+    }
+
+    async fn delete_tasks(&self, owner_uin: &str, ids: &[String]) -> Result<Vec<DeleteTask>, StoreError> {
+        let nums: Vec<i64> = ids.iter().filter_map(|s| s.parse().ok()).collect();
+        let mut out = Vec::new();
+        with_pool!(self, p => {
+            for id in nums {
+                let r = sqlx::query("SELECT id, owner_uin, cert_id, status, domains, error, updated_at FROM delete_tasks WHERE owner_uin = $1 AND id = $2")
+                    .bind(owner_uin).bind(id).fetch_optional(p).await.map_err(db)?;
+                if let Some(r) = r {
+                    out.push(task_from_row!(&r));
+                }
+            }
+        });
+        Ok(out)
+    }
+
+    async fn pending_delete_tasks(&self) -> Result<Vec<DeleteTask>, StoreError> {
+        with_pool!(self, p => {
+            let rows = sqlx::query("SELECT id, owner_uin, cert_id, status, domains, error, updated_at FROM delete_tasks WHERE status = 0 ORDER BY id")
+                .fetch_all(p).await.map_err(db)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(task_from_row!(r));
+            }
+            Ok(out)
+        })
+    }
+
+    async fn finish_delete_task(&self, task_id: &str, status: i64, error: &str, now: i64) -> Result<(), StoreError> {
+        let id: i64 = task_id.parse().map_err(|_| StoreError::Corrupt(format!("task id {task_id}")))?;
+        with_pool!(self, p => {
+            sqlx::query("UPDATE delete_tasks SET status = $1, error = $2, updated_at = $3 WHERE id = $4")
+                .bind(status).bind(error).bind(now).bind(id).execute(p).await.map_err(db)?;
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,246 @@
+//! One store test-suite, run against SQLite and PostgreSQL.
+//!
+//! PostgreSQL comes from `CERTHUB_TEST_PG_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/test`); each run creates and drops its own
+//! database. Under `CI=true` an unreachable PostgreSQL fails the suite.
+
+use std::sync::Arc;
+
+use certhub_core::Store;
+use certhub_core::model::{CertOrder, CertQuery, CertRecord, KeyKind, LogQuery, NewLog, Tag};
+use certhub_store::{KeyCipher, SqlStore};
+use sqlx::Connection;
+
+fn cipher() -> Arc<KeyCipher> {
+    Arc::new(KeyCipher::from_bytes(&[42u8; 32]).expect("cipher"))
+}
+
+fn cert(id: &str, owner: &str, domain: &str, t: i64) -> CertRecord {
+    CertRecord {
+        id: id.into(),
+        owner_uin: owner.into(),
+        project_id: 0,
+        alias: format!("alias-{id}"),
+        source: "upload".into(),
+        cert_type: "SVR".into(),
+        package_type: None,
+        product_name: String::new(),
+        domain: domain.into(),
+        sans: vec![domain.into(), format!("www.{domain}")],
+        status: 1,
+        status_msg: String::new(),
+        verify_type: None,
+        not_before: Some(t - 10),
+        not_after: Some(t + 86_400 * 90),
+        insert_time: t,
+        cert_pem: Some("-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n".into()),
+        fingerprint: Some(format!("FP-{id}")),
+        key_algorithm: "RSA 2048".into(),
+        is_sm: false,
+        has_key: true,
+        ignore_expiry_notice: false,
+        allow_download: true,
+        tags: vec![Tag { tag_key: "env".into(), tag_value: if t % 2 == 0 { "prod".into() } else { "dev".into() } }],
+        certificate_use: None,
+        extra: serde_json::json!({"k": 1}),
+    }
+}
+
+fn log(id: &str, kind: &str) -> NewLog {
+    NewLog { cert_id: id.into(), kind: kind.into(), action: format!("{kind} {id}"), actor: "tester".into() }
+}
+
+/// The suite; `raw` reads one column as bytes straight from the database.
+async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_key: impl AsyncFn(&str) -> Option<Vec<u8>>) {
+    let now = 1_700_000_000;
+    // Accounts are created once per name.
+    let a = store.ensure_account("alice", now).await.expect("account");
+    let a2 = store.ensure_account("alice", now + 1).await.expect("account again");
+    assert_eq!(a, a2);
+    let b = store.ensure_account("bob", now).await.expect("account b");
+    assert_ne!(a.uin, b.uin);
+    assert_eq!(store.account(&a.uin).await.expect("get").as_ref(), Some(&a));
+    assert!(store.account("000").await.expect("get").is_none());
+
+    // API keys: secret encrypted at rest, decrypted on lookup, disable works.
+    let key = store.create_api_key(&a.uin, KeyKind::Tencent, "AKIDtest1", b"super-secret-value", now).await.expect("key");
+    assert!(key.enabled);
+    let got = store.api_key("AKIDtest1").await.expect("lookup").expect("present");
+    assert_eq!(got.secret, b"super-secret-value");
+    assert_eq!(got.key.owner_uin, a.uin);
+    let raw = raw_secret("AKIDtest1").await;
+    assert!(!raw.windows(6).any(|w| w == b"secret"), "secret stored in clear");
+    assert!(store.set_api_key_enabled("AKIDtest1", false).await.expect("disable"));
+    assert!(!store.api_key("AKIDtest1").await.expect("lookup").expect("present").key.enabled);
+    assert!(!store.set_api_key_enabled("AKIDnone", false).await.expect("disable none"));
+    assert!(store.api_key("AKIDnone").await.expect("lookup").is_none());
+    assert_eq!(store.list_api_keys().await.expect("list").len(), 1);
+    assert!(store.create_api_key(&a.uin, KeyKind::Tencent, "AKIDtest1", b"x", now).await.is_err(), "duplicate SecretId");
+
+    // Certificates: insert with key and log in one transaction.
+    for i in 0..25 {
+        let c = cert(&format!("cert{i:04}"), &a.uin, &format!("d{i}.example.com"), now + i);
+        store.insert_certificate(&c, Some(b"PKCS8-PRIVATE-KEY"), &log(&c.id, "upload"), now + i).await.expect("insert");
+    }
+    let mut other = cert("bobcert1", &b.uin, "bob.example.com", now);
+    other.fingerprint = Some("FP-cert0001".into());
+    store.insert_certificate(&other, None, &log("bobcert1", "upload"), now).await.expect("insert b");
+    assert!(store.insert_certificate(&cert("cert0000", &a.uin, "dup", now), None, &log("cert0000", "upload"), now).await.is_err());
+
+    let c = store.certificate(&a.uin, "cert0003").await.expect("get").expect("present");
+    assert_eq!(c, cert("cert0003", &a.uin, "d3.example.com", now + 3));
+    assert!(store.certificate(&b.uin, "cert0003").await.expect("get").is_none(), "tenancy: B sees A's certificate");
+    assert!(store.certificate(&a.uin, "bobcert1").await.expect("get").is_none(), "tenancy: A sees B's certificate");
+    assert_eq!(store.certificate_key(&a.uin, "cert0003").await.expect("key").as_deref(), Some(&b"PKCS8-PRIVATE-KEY"[..]));
+    assert!(store.certificate_key(&b.uin, "cert0003").await.expect("key").is_none());
+    assert!(store.certificate_key(&b.uin, "bobcert1").await.expect("key").is_none());
+    let raw = raw_key("cert0003").await.expect("stored key");
+    assert!(!raw.windows(5).any(|w| w == b"PKCS8"), "private key stored in clear");
+    assert_eq!(store.certificate_by_fingerprint(&a.uin, "FP-cert0001").await.expect("fp").as_deref(), Some("cert0001"));
+    assert_eq!(store.certificate_by_fingerprint(&b.uin, "FP-cert0001").await.expect("fp").as_deref(), Some("bobcert1"));
+
+    // Listing: paging, count, order, filters, tenancy.
+    let q = CertQuery { limit: 10, ..Default::default() };
+    let (total, page) = store.list_certificates(&a.uin, &q, now).await.expect("list");
+    assert_eq!(total, 25);
+    assert_eq!(page.len(), 10);
+    assert_eq!(page[0].id, "cert0024", "newest first");
+    let q = CertQuery { limit: 10, offset: 20, ..Default::default() };
+    let (_, page) = store.list_certificates(&a.uin, &q, now).await.expect("list");
+    assert_eq!(page.len(), 5);
+    let q = CertQuery { limit: 5, order: CertOrder::ExpiryAsc, ..Default::default() };
+    let (_, page) = store.list_certificates(&a.uin, &q, now).await.expect("list");
+    assert_eq!(page[0].id, "cert0000");
+    let q = CertQuery { limit: 100, search_key: Some("D1".into()), ..Default::default() };
+    let (total, _) = store.list_certificates(&a.uin, &q, now).await.expect("search");
+    assert_eq!(total, 11, "d1, d10..d19 case-insensitively");
+    let q = CertQuery { limit: 100, search_key: Some("%".into()), ..Default::default() };
+    assert_eq!(store.list_certificates(&a.uin, &q, now).await.expect("search").0, 0, "% is literal");
+    let q = CertQuery { limit: 100, tags: vec![Tag { tag_key: "env".into(), tag_value: "prod".into() }], ..Default::default() };
+    assert_eq!(store.list_certificates(&a.uin, &q, now).await.expect("tags").0, 13);
+    let q = CertQuery { limit: 100, ids: vec!["cert0001".into(), "bobcert1".into()], ..Default::default() };
+    let (total, page) = store.list_certificates(&a.uin, &q, now).await.expect("ids");
+    assert_eq!((total, page[0].id.as_str()), (1, "cert0001"), "CertIds limited to the caller's");
+    let q = CertQuery { limit: 100, statuses: vec![3], ..Default::default() };
+    assert_eq!(store.list_certificates(&a.uin, &q, now).await.expect("status").0, 0);
+    let q = CertQuery { limit: 100, expiring_window: Some((now, now + 30 * 86_400)), ..Default::default() };
+    assert_eq!(store.list_certificates(&a.uin, &q, now).await.expect("expiring").0, 0);
+    let q = CertQuery { limit: 100, uploaded: Some(false), ..Default::default() };
+    assert_eq!(store.list_certificates(&a.uin, &q, now).await.expect("buy").0, 0);
+    let (total, _) = store.list_certificates(&b.uin, &CertQuery { limit: 100, ..Default::default() }, now).await.expect("b list");
+    assert_eq!(total, 1);
+
+    // Modifications write their logs; other accounts change nothing.
+    assert!(store.update_alias(&a.uin, "cert0005", "renamed", &log("cert0005", "updateAlias"), now + 100).await.expect("alias"));
+    assert!(!store.update_alias(&b.uin, "cert0005", "evil", &log("cert0005", "updateAlias"), now + 100).await.expect("alias b"));
+    assert_eq!(store.certificate(&a.uin, "cert0005").await.expect("get").expect("present").alias, "renamed");
+    let moved = store
+        .update_project(&a.uin, &["cert0006".into(), "bobcert1".into(), "nope".into()], 77, "tester", now + 101)
+        .await
+        .expect("project");
+    assert_eq!(moved, vec!["cert0006".to_string()]);
+    let q = CertQuery { limit: 100, project_id: Some(77), ..Default::default() };
+    assert_eq!(store.list_certificates(&a.uin, &q, now).await.expect("project").0, 1);
+    let changed = store.update_ignore_notice(&a.uin, &["cert0007".into()], true, "tester", now + 102).await.expect("ignore");
+    assert_eq!(changed.len(), 1);
+    assert!(store.certificate(&a.uin, "cert0007").await.expect("get").expect("present").ignore_expiry_notice);
+
+    // Delete: row and key gone, log kept, other account cannot.
+    assert!(!store.delete_certificate(&b.uin, "cert0008", &log("cert0008", "delete"), now + 103).await.expect("del b"));
+    assert!(store.delete_certificate(&a.uin, "cert0008", &log("cert0008", "delete"), now + 103).await.expect("del"));
+    assert!(store.certificate(&a.uin, "cert0008").await.expect("get").is_none());
+    assert!(store.certificate_key(&a.uin, "cert0008").await.expect("key").is_none());
+    assert!(raw_key("cert0008").await.is_none());
+
+    let (total, logs) = store.list_logs(&a.uin, &LogQuery { start: now - 1, end: now + 1000, offset: 0, limit: 5 }).await.expect("logs");
+    // 25 uploads + alias + project + ignore + delete
+    assert_eq!(total, 29);
+    assert_eq!(logs.len(), 5);
+    assert_eq!(logs[0].kind, "delete", "newest first");
+    let (total_b, _) = store.list_logs(&b.uin, &LogQuery { start: 0, end: now + 1000, offset: 0, limit: 100 }).await.expect("logs b");
+    assert_eq!(total_b, 1);
+    let (windowed, _) = store.list_logs(&a.uin, &LogQuery { start: now + 100, end: now + 1000, offset: 0, limit: 100 }).await.expect("window");
+    assert_eq!(windowed, 4);
+
+    // Delete tasks.
+    let tasks = store
+        .create_delete_tasks(&a.uin, &[("cert0009".into(), vec!["d9.example.com".into()]), ("cert0010".into(), vec![])], now)
+        .await
+        .expect("tasks");
+    assert_eq!(tasks.len(), 2);
+    assert_eq!(store.pending_delete_tasks().await.expect("pending").len(), 2);
+    store.finish_delete_task(&tasks[0].task_id, 1, "", now + 5).await.expect("finish");
+    let got = store.delete_tasks(&a.uin, &[tasks[0].task_id.clone(), tasks[1].task_id.clone(), "999999".into(), "x".into()]).await.expect("get tasks");
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].status, 1);
+    assert_eq!(got[0].domains, vec!["d9.example.com".to_string()]);
+    assert!(store.delete_tasks(&b.uin, &[tasks[0].task_id.clone()]).await.expect("b tasks").is_empty());
+    assert_eq!(store.pending_delete_tasks().await.expect("pending").len(), 1);
+
+    // A wrong master key cannot read secrets.
+}
+
+#[tokio::test]
+async fn sqlite_suite() {
+    let dir = std::env::temp_dir().join(format!("certhub-store-{}", certhub_core::ids::random_alnum(10)));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let url = format!("sqlite://{}", dir.join("t.db").display());
+    let store = SqlStore::connect(&url, cipher()).await.expect("connect");
+    assert_eq!(store.backend(), "sqlite");
+    let raw_url = url.clone();
+    let raw_secret = async |id: &str| -> Vec<u8> {
+        let mut c = sqlx::SqliteConnection::connect(&raw_url).await.expect("raw");
+        sqlx::query_scalar("SELECT secret FROM api_keys WHERE secret_id = $1").bind(id).fetch_one(&mut c).await.expect("raw secret")
+    };
+    let raw_key = async |id: &str| -> Option<Vec<u8>> {
+        let mut c = sqlx::SqliteConnection::connect(&raw_url).await.expect("raw");
+        sqlx::query_scalar::<_, Option<Vec<u8>>>("SELECT private_key FROM certificates WHERE id = $1")
+            .bind(id).fetch_optional(&mut c).await.expect("raw key").flatten()
+    };
+    suite(&store, raw_secret, raw_key).await;
+    store.close().await;
+    // Reopening runs no migration twice and keeps the data.
+    let again = SqlStore::connect(&url, cipher()).await.expect("reconnect");
+    assert!(again.api_key("AKIDtest1").await.expect("lookup").is_some());
+    let wrong = SqlStore::connect(&url, Arc::new(KeyCipher::from_bytes(&[1u8; 32]).expect("c"))).await.expect("reconnect");
+    assert!(wrong.api_key("AKIDtest1").await.is_err(), "a wrong master key must not decrypt");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn postgres_suite() {
+    let base = std::env::var("CERTHUB_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    let mut admin = match sqlx::PgConnection::connect(&base).await {
+        Ok(c) => c,
+        Err(e) if !ci => {
+            eprintln!("SKIPPED postgres_suite: PostgreSQL unreachable at {base}: {e}");
+            return;
+        }
+        Err(e) => panic!("PostgreSQL is required under CI=true but unreachable at {base}: {e}"),
+    };
+    let db = format!("certhub_test_{}", certhub_core::ids::random_alnum(10).to_lowercase());
+    sqlx::query(&format!("CREATE DATABASE {db}")).execute(&mut admin).await.expect("create database");
+    let url = match base.rsplit_once('/') {
+        Some((prefix, _)) => format!("{prefix}/{db}"),
+        None => panic!("bad URL {base}"),
+    };
+    let store = SqlStore::connect(&url, cipher()).await.expect("connect");
+    assert_eq!(store.backend(), "postgres");
+    let raw_url = url.clone();
+    let raw_secret = async |id: &str| -> Vec<u8> {
+        let mut c = sqlx::PgConnection::connect(&raw_url).await.expect("raw");
+        sqlx::query_scalar("SELECT secret FROM api_keys WHERE secret_id = $1").bind(id).fetch_one(&mut c).await.expect("raw secret")
+    };
+    let raw_key = async |id: &str| -> Option<Vec<u8>> {
+        let mut c = sqlx::PgConnection::connect(&raw_url).await.expect("raw");
+        sqlx::query_scalar::<_, Option<Vec<u8>>>("SELECT private_key FROM certificates WHERE id = $1")
+            .bind(id).fetch_optional(&mut c).await.expect("raw key").flatten()
+    };
+    suite(&store, raw_secret, raw_key).await;
+    store.close().await;
+    let again = SqlStore::connect(&url, cipher()).await.expect("reconnect");
+    assert!(again.api_key("AKIDtest1").await.expect("lookup").is_some());
+    again.close().await;
+    sqlx::query(&format!("DROP DATABASE {db}")).execute(&mut admin).await.expect("drop database");
+}

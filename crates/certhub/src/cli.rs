@@ -1,0 +1,100 @@
+//! Command-line flags; each may also come from an environment variable or the TOML file.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// certhub: a self-hosted SSL/TLS certificate lifecycle service.
+#[derive(Debug, Parser)]
+#[command(name = "certhub", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+/// Where the data lives; shared by every subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Directory holding the SQLite database and the key-encryption key.
+    #[arg(long, env = "CERTHUB_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// `sqlite://path` (default: DATA_DIR/certhub.db) or `postgres://...`.
+    #[arg(long, env = "CERTHUB_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Optional TOML configuration file.
+    #[arg(long, env = "CERTHUB_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+/// `certhub serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Where the data lives.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long, env = "CERTHUB_LISTEN")]
+    pub listen: Option<String>,
+    /// Base URL written into download links (default http://LISTEN).
+    #[arg(long, env = "CERTHUB_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Multiplies the vendor's per-key, per-action rate limits; 0 turns limiting off.
+    #[arg(long, env = "CERTHUB_RATE_LIMIT_MULTIPLIER")]
+    pub rate_limit_multiplier: Option<f64>,
+    /// Log format: `text` or `json`.
+    #[arg(long, env = "CERTHUB_LOG_FORMAT")]
+    pub log_format: Option<String>,
+}
+
+/// `certhub key ...`.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create an API key (and its account when new).
+    Create {
+        /// Where the data lives.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Account name.
+        #[arg(long, default_value = "default")]
+        account: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List API keys (never their secrets).
+    List {
+        /// Where the data lives.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable an API key.
+    Disable {
+        /// Where the data lives.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The SecretId.
+        secret_id: String,
+    },
+    /// Enable a disabled API key.
+    Enable {
+        /// Where the data lives.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The SecretId.
+        secret_id: String,
+    },
+}

@@ -1,0 +1,105 @@
+//! The optional TOML file and the resolved settings (flag, then environment, then file, then default).
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::cli::{ServeArgs, StoreArgs};
+
+/// The TOML file's keys.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Listen address.
+    pub listen: Option<String>,
+    /// Data directory.
+    pub data_dir: Option<PathBuf>,
+    /// Database URL.
+    pub database_url: Option<String>,
+    /// Public base URL.
+    pub public_url: Option<String>,
+    /// Rate-limit multiplier.
+    pub rate_limit_multiplier: Option<f64>,
+    /// Accepted clock skew of signed requests, seconds (default 300).
+    pub max_skew_seconds: Option<i64>,
+    /// Lifetime of download links, seconds (default 3600).
+    pub download_url_ttl_seconds: Option<i64>,
+    /// Log format.
+    pub log_format: Option<String>,
+}
+
+/// Reads the TOML file, if one was named.
+pub fn load_file(path: Option<&Path>) -> Result<FileConfig, String> {
+    let Some(path) = path else { return Ok(FileConfig::default()) };
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| format!("invalid configuration {}: {e}", path.display()))
+}
+
+/// Where the data lives, resolved.
+#[derive(Debug, Clone)]
+pub struct StoreSettings {
+    /// Data directory.
+    pub data_dir: PathBuf,
+    /// Database URL.
+    pub database_url: String,
+}
+
+/// Resolves the store settings.
+pub fn store_settings(args: &StoreArgs, file: &FileConfig) -> StoreSettings {
+    let data_dir = args.data_dir.clone().or_else(|| file.data_dir.clone()).unwrap_or_else(|| PathBuf::from("./data"));
+    let database_url = args
+        .database_url
+        .clone()
+        .or_else(|| file.database_url.clone())
+        .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("certhub.db").display()));
+    StoreSettings { data_dir, database_url }
+}
+
+/// Everything `serve` needs, resolved.
+#[derive(Debug, Clone)]
+pub struct ServeSettings {
+    /// Store settings.
+    pub store: StoreSettings,
+    /// Listen address.
+    pub listen: String,
+    /// Public base URL without trailing slash.
+    pub public_url: String,
+    /// Rate-limit multiplier.
+    pub rate_limit_multiplier: f64,
+    /// Accepted clock skew, seconds.
+    pub max_skew: i64,
+    /// Download link lifetime, seconds.
+    pub download_url_ttl: i64,
+    /// `text` or `json`.
+    pub log_format: String,
+}
+
+/// Resolves the serve settings.
+pub fn serve_settings(args: &ServeArgs) -> Result<ServeSettings, String> {
+    let file = load_file(args.store.config.as_deref())?;
+    let listen = args.listen.clone().or_else(|| file.listen.clone()).unwrap_or_else(|| "127.0.0.1:8080".into());
+    let public_url = args
+        .public_url
+        .clone()
+        .or_else(|| file.public_url.clone())
+        .unwrap_or_else(|| format!("http://{listen}"))
+        .trim_end_matches('/')
+        .to_string();
+    let multiplier = args.rate_limit_multiplier.or(file.rate_limit_multiplier).unwrap_or(1.0);
+    if !multiplier.is_finite() || multiplier < 0.0 {
+        return Err("rate-limit multiplier must be a non-negative number".into());
+    }
+    let log_format = args.log_format.clone().or_else(|| file.log_format.clone()).unwrap_or_else(|| "text".into());
+    if log_format != "text" && log_format != "json" {
+        return Err("log format must be text or json".into());
+    }
+    Ok(ServeSettings {
+        store: store_settings(&args.store, &file),
+        listen,
+        public_url,
+        rate_limit_multiplier: multiplier,
+        max_skew: file.max_skew_seconds.unwrap_or(300),
+        download_url_ttl: file.download_url_ttl_seconds.unwrap_or(3600),
+        log_format,
+    })
+}

@@ -1,0 +1,78 @@
+//! `certhub serve`: logs, metrics, the store, background work, and the HTTP server
+//! with graceful shutdown on SIGTERM/SIGINT.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use certhub_api::ratelimit::RateLimiter;
+use certhub_api::{AppState, router};
+use metrics_exporter_prometheus::PrometheusBuilder;
+use tracing_subscriber::EnvFilter;
+
+use crate::cli::ServeArgs;
+use crate::{config, wiring};
+
+fn init_logs(format: &str) {
+    let filter = EnvFilter::try_from_env("CERTHUB_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = if format == "json" { builder.json().try_init() } else { builder.try_init() };
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// Runs the server until a signal arrives.
+pub async fn run(args: ServeArgs) -> Result<(), String> {
+    let settings = config::serve_settings(&args)?;
+    init_logs(&settings.log_format);
+    let metrics = PrometheusBuilder::new().install_recorder().map_err(|e| format!("metrics: {e}"))?;
+    let (store, cipher) = wiring::open(&settings.store).await?;
+    let service = wiring::service(store.clone(), &cipher, &settings.public_url, settings.download_url_ttl);
+    let state = AppState {
+        service: service.clone(),
+        limiter: Arc::new(RateLimiter::new(settings.rate_limit_multiplier)),
+        metrics: Some(metrics),
+        max_skew: settings.max_skew,
+    };
+    let worker_service = service.clone();
+    let worker = tokio::spawn(async move {
+        loop {
+            if let Err(e) = worker_service.run_delete_tasks().await {
+                tracing::warn!(error = %e, "delete tasks");
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    });
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(listen = %local, backend = store.backend(), public_url = %settings.public_url, "certhub serving");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server error: {e}"))?;
+    worker.abort();
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}

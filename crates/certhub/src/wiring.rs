@@ -1,0 +1,41 @@
+//! Builds the store and the service from settings.
+
+use std::sync::Arc;
+
+use certhub_core::{Clock, SystemClock};
+use certhub_pki::parse::TrustStore;
+use certhub_service::{Service, ServiceConfig};
+use certhub_store::{KeyCipher, SqlStore};
+
+use crate::config::StoreSettings;
+
+/// The key-encryption key: `CERTHUB_MASTER_KEY` (64 hex characters), else DATA_DIR/master.key.
+pub fn cipher(settings: &StoreSettings) -> Result<KeyCipher, String> {
+    match std::env::var("CERTHUB_MASTER_KEY") {
+        Ok(hex) if !hex.trim().is_empty() => KeyCipher::from_hex(&hex).map_err(|e| format!("CERTHUB_MASTER_KEY: {e}")),
+        _ => KeyCipher::load_or_create(&settings.data_dir).map_err(|e| e.to_string()),
+    }
+}
+
+/// Opens the store (creating the SQLite file and data directory when needed).
+pub async fn open(settings: &StoreSettings) -> Result<(Arc<SqlStore>, Arc<KeyCipher>), String> {
+    if settings.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&settings.data_dir)
+            .map_err(|e| format!("cannot create {}: {e}", settings.data_dir.display()))?;
+    }
+    let cipher = Arc::new(cipher(settings)?);
+    let store = SqlStore::connect(&settings.database_url, cipher.clone()).await.map_err(|e| e.to_string())?;
+    Ok((Arc::new(store), cipher))
+}
+
+/// The service over a store.
+pub fn service(store: Arc<SqlStore>, cipher: &KeyCipher, public_url: &str, download_url_ttl: i64) -> Service {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    Service::new(
+        store,
+        clock,
+        TrustStore::system(),
+        ServiceConfig { public_url: public_url.to_string(), download_url_ttl },
+        cipher.derive("download-url"),
+    )
+}
