@@ -8,3 +8,28 @@ pub mod pem;
 pub use cert::{KeyAlgorithm, ParsedCert, parse_certificates};
 pub use chain::{ChainReport, TrustStore, check_chain, order_chain, verify_issued_by};
 pub use key::{ParsedKey, parse_private_key};
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn parsers_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let text = String::from_utf8_lossy(&bytes);
+            let _ = super::parse_certificates(&text);
+            let _ = super::parse_private_key(&text, Some("pw"));
+            let wrapped = format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----", base64_of(&bytes));
+            let _ = super::parse_certificates(&wrapped);
+            let key = format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----", base64_of(&bytes));
+            let _ = super::parse_private_key(&key, None);
+            let enc = format!("-----BEGIN ENCRYPTED PRIVATE KEY-----\n{}\n-----END ENCRYPTED PRIVATE KEY-----", base64_of(&bytes));
+            let _ = super::parse_private_key(&enc, Some("pw"));
+        }
+    }
+
+    fn base64_of(b: &[u8]) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(b)
+    }
+}
