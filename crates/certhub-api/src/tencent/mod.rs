@@ -30,7 +30,7 @@ pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Respon
     let started = Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
     let (action, result) = match request::read(&state, req).await {
-        Err(e) => ("unknown", Err(e)),
+        Err(r) => (r.action, Err(r.error)),
         Ok(incoming) => {
             let action = incoming.entry.name;
             (action, dispatch::run(&state, incoming, &request_id).await)

@@ -200,6 +200,7 @@ mod tests {
     #[test]
     fn decode_maps_errors_to_codes() {
         let ok: Sample = decode(serde_json::json!({"Limit": "5", "Flag": "True", "Name": "x"})).unwrap();
+        assert_eq!(ok.name, "x");
         assert_eq!(ok.limit, Some(Int(5)));
         assert_eq!(ok.flag, Some(Bool(true)));
         let e = decode::<Sample>(serde_json::json!({"Limit": 5})).unwrap_err();

@@ -4,7 +4,7 @@
 
 use axum::body::{Body, Bytes};
 use axum::http::request::Parts;
-use axum::http::{Method, Request, header};
+use axum::http::{Method, Request};
 use certhub_core::model::KeyKind;
 use certhub_service::Caller;
 use serde_json::Value;
@@ -52,25 +52,45 @@ async fn body_bytes(body: Body, limit: usize) -> Result<Bytes, ApiError> {
         .map_err(|_| err("RequestSizeLimitExceeded", format!("The request body exceeds {limit} bytes.")))
 }
 
+/// A refused request, with the action it named when that was known (for metrics).
+#[derive(Debug)]
+pub struct Rejected {
+    /// The action, or `unknown`.
+    pub action: &'static str,
+    /// The error.
+    pub error: ApiError,
+}
+
+impl From<ApiError> for Rejected {
+    fn from(error: ApiError) -> Self {
+        Rejected { action: "unknown", error }
+    }
+}
+
+fn named(entry: &'static Entry) -> impl Fn(ApiError) -> Rejected {
+    move |error| Rejected { action: entry.name, error }
+}
+
 /// Reads and authenticates one request.
-pub async fn read(state: &AppState, req: Request<Body>) -> Result<Incoming, ApiError> {
+pub async fn read(state: &AppState, req: Request<Body>) -> Result<Incoming, Rejected> {
     let (parts, body) = req.into_parts();
     if parts.method != Method::GET && parts.method != Method::POST {
-        return Err(err("UnsupportedProtocol", "Only GET and POST requests are supported."));
+        return Err(err("UnsupportedProtocol", "Only GET and POST requests are supported.").into());
     }
     if parts.uri.path() != "/" {
-        return Err(err("InvalidAction", format!("No API at path {}.", parts.uri.path())));
+        return Err(err("InvalidAction", format!("No API at path {}.", parts.uri.path())).into());
     }
     let query = parts.uri.query().unwrap_or("");
     if parts.method == Method::GET && query.len() > MAX_GET {
-        return Err(err("RequestSizeLimitExceeded", "GET requests must not exceed 32 KB."));
+        return Err(err("RequestSizeLimitExceeded", "GET requests must not exceed 32 KB.").into());
     }
     match header_str(&parts, "authorization") {
         Some(a) if a.trim_start().starts_with("TC3-HMAC-SHA256") => read_v3(state, parts, body).await,
         Some(a) if !a.trim().is_empty() => Err(err(
             "AuthFailure.InvalidAuthorization",
             "The Authorization header does not conform to the TC3-HMAC-SHA256 format.",
-        )),
+        )
+        .into()),
         _ => read_v1(state, parts, body).await,
     }
 }
@@ -135,8 +155,12 @@ fn signature_failure() -> ApiError {
     err("AuthFailure.SignatureFailure", "The provided credentials could not be validated. Please check your signature is correct.")
 }
 
-async fn read_v3(state: &AppState, parts: Parts, body: Body) -> Result<Incoming, ApiError> {
+async fn read_v3(state: &AppState, parts: Parts, body: Body) -> Result<Incoming, Rejected> {
     let entry = lookup_action(header_str(&parts, "x-tc-action"))?;
+    read_v3_for(state, entry, parts, body).await.map_err(named(entry))
+}
+
+async fn read_v3_for(state: &AppState, entry: &'static Entry, parts: Parts, body: Body) -> Result<Incoming, ApiError> {
     check_version(header_str(&parts, "x-tc-version"))?;
     let auth = sign::parse_tc3_authorization(header_str(&parts, "authorization").unwrap_or_default())
         .map_err(|e| err("AuthFailure.InvalidAuthorization", format!("Malformed Authorization header: {e}")))?;
@@ -221,7 +245,7 @@ fn futures_stream(body: Bytes) -> impl futures_util::Stream<Item = Result<Bytes,
     futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(body) })
 }
 
-async fn read_v1(state: &AppState, parts: Parts, body: Body) -> Result<Incoming, ApiError> {
+async fn read_v1(state: &AppState, parts: Parts, body: Body) -> Result<Incoming, Rejected> {
     let raw = if parts.method == Method::GET {
         parts.uri.query().unwrap_or("").to_string()
     } else {
@@ -230,14 +254,24 @@ async fn read_v1(state: &AppState, parts: Parts, body: Body) -> Result<Incoming,
             return Err(err(
                 "AuthFailure.InvalidAuthorization",
                 "Requests without a TC3-HMAC-SHA256 Authorization header must be signed with v1 (form-encoded).",
-            ));
+            )
+            .into());
         }
         let b = body_bytes(body, MAX_V1_POST).await?;
         String::from_utf8(b.to_vec()).map_err(|_| err("InvalidParameter", "The form body is not UTF-8."))?
     };
     let pairs = sign::parse_form(&raw).map_err(|e| err("InvalidParameter", format!("Malformed parameters: {e}")))?;
+    let entry = lookup_action(pairs.iter().find(|(k, _)| k == "Action").map(|(_, v)| v.as_str()))?;
+    read_v1_for(state, entry, &parts, pairs).await.map_err(named(entry))
+}
+
+async fn read_v1_for(
+    state: &AppState,
+    entry: &'static Entry,
+    parts: &Parts,
+    pairs: Vec<(String, String)>,
+) -> Result<Incoming, ApiError> {
     let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    let entry = lookup_action(get("Action"))?;
     check_version(get("Version"))?;
     check_timestamp(state, get("Timestamp"))?;
     if get("Nonce").filter(|s| !s.is_empty()).is_none() {
@@ -249,7 +283,7 @@ async fn read_v1(state: &AppState, parts: Parts, body: Body) -> Result<Incoming,
     let (caller, secret) = lookup_secret(state, secret_id).await?;
     let method = V1Method::from_param(get("SignatureMethod"));
     let signed: Vec<(String, String)> = pairs.iter().filter(|(k, _)| k != "Signature").cloned().collect();
-    let received_host = header_str(&parts, "host").unwrap_or("").to_string();
+    let received_host = header_str(parts, "host").unwrap_or("").to_string();
     let verified = host_variants(&received_host).iter().any(|host| {
         let sts = sign::v1_string_to_sign(parts.method.as_str(), host, "/", &signed);
         sign::v1_verify(&secret, method, &sts, signature)

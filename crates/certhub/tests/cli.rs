@@ -1,0 +1,156 @@
+//! The binary end to end: key management, serving, health, metrics, graceful shutdown.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_certhub");
+
+struct Tmp(PathBuf);
+impl Drop for Tmp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tmp() -> Tmp {
+    let n: u64 = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+    let d = std::env::temp_dir().join(format!("certhub-cli-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&d).expect("dir");
+    Tmp(d)
+}
+
+fn certhub(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(BIN).args(args).env_remove("CERTHUB_MASTER_KEY").output().expect("run certhub");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("port")
+}
+
+fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n").ok()?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).ok()?;
+    let status = buf.split_whitespace().nth(1)?.parse().ok()?;
+    let body = buf.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    Some((status, body))
+}
+
+fn wait_ready(port: u16, child: &mut Child) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(30) {
+        if let Some((200, _)) = http_get(port, "/healthz") {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("certhub serve exited early: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("certhub serve did not become ready");
+}
+
+#[test]
+fn keys_are_created_listed_and_disabled() {
+    let t = tmp();
+    let dir = t.0.to_string_lossy().to_string();
+    let (ok, out, err) = certhub(&["key", "create", "--data-dir", &dir, "--account", "alice", "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("json");
+    let id = v["SecretId"].as_str().expect("SecretId").to_string();
+    let secret = v["SecretKey"].as_str().expect("SecretKey").to_string();
+    assert!(id.starts_with("AKID") && id.len() == 36);
+    assert_eq!(secret.len(), 32);
+    assert_eq!(v["OwnerUin"].as_str().map(str::len), Some(12));
+    assert!(v["AppId"].as_i64().is_some());
+    // A second key for the same account shares the OwnerUin.
+    let (_, out2, _) = certhub(&["key", "create", "--data-dir", &dir, "--account", "alice", "--json"]);
+    let v2: serde_json::Value = serde_json::from_str(out2.trim()).expect("json");
+    assert_eq!(v2["OwnerUin"], v["OwnerUin"]);
+    // The master key is private and the secret is not stored in clear.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(t.0.join("master.key")).expect("master.key").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let db = std::fs::read(t.0.join("certhub.db")).expect("db");
+    let wal = std::fs::read(t.0.join("certhub.db-wal")).unwrap_or_default();
+    for bytes in [&db, &wal] {
+        assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "SecretKey found in clear in the database");
+    }
+    let (ok, out, _) = certhub(&["key", "list", "--data-dir", &dir, "--json"]);
+    assert!(ok);
+    assert!(!out.contains(&secret), "key list must not print secrets");
+    let list: serde_json::Value = serde_json::from_str(out.trim()).expect("json");
+    assert_eq!(list.as_array().map(Vec::len), Some(2));
+    let (ok, _, _) = certhub(&["key", "disable", "--data-dir", &dir, &id]);
+    assert!(ok);
+    let (_, out, _) = certhub(&["key", "list", "--data-dir", &dir, "--json"]);
+    let list: serde_json::Value = serde_json::from_str(out.trim()).expect("json");
+    let row = list.as_array().and_then(|a| a.iter().find(|r| r["SecretId"] == id.as_str())).expect("row");
+    assert_eq!(row["Enabled"], false);
+    let (ok, _, err) = certhub(&["key", "disable", "--data-dir", &dir, "AKIDnope"]);
+    assert!(!ok && err.contains("no key"));
+}
+
+#[test]
+fn serve_answers_health_and_metrics_and_stops_on_sigterm() {
+    let t = tmp();
+    let dir = t.0.to_string_lossy().to_string();
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--data-dir", &dir, "--listen", &listen])
+        .env_remove("CERTHUB_MASTER_KEY")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    wait_ready(port, &mut child);
+    let (status, body) = http_get(port, "/healthz").expect("healthz");
+    assert_eq!((status, body.trim()), (200, "ok"));
+    // One Tencent request so the metrics have a series.
+    let (status, body) = http_get(port, "/?Action=DescribeCertificates&Version=2019-12-05").expect("tencent");
+    assert_eq!(status, 200);
+    assert!(body.contains("\"Error\""), "{body}");
+    let (status, metrics) = http_get(port, "/metrics").expect("metrics");
+    assert_eq!(status, 200);
+    assert!(metrics.contains("certhub_tencent_requests_total"), "{metrics}");
+    assert!(metrics.contains("action=\"DescribeCertificates\""), "{metrics}");
+    #[cfg(unix)]
+    {
+        let pid = child.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+        let start = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                assert!(status.success(), "exit status after SIGTERM: {status}");
+                break;
+            }
+            assert!(start.elapsed() < Duration::from_secs(15), "did not stop after SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = child.kill();
+}
+
+#[test]
+fn bad_configuration_is_reported() {
+    let t = tmp();
+    let cfg = t.0.join("c.toml");
+    std::fs::write(&cfg, "listen = 12\n").expect("write");
+    let (ok, _, err) = certhub(&["serve", "--config", &cfg.to_string_lossy()]);
+    assert!(!ok);
+    assert!(err.contains("invalid configuration"), "{err}");
+    let (ok, _, err) = certhub(&["serve", "--data-dir", &t.0.to_string_lossy(), "--listen", "not-an-address"]);
+    assert!(!ok);
+    assert!(err.contains("cannot listen"), "{err}");
+}
