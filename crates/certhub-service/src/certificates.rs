@@ -110,19 +110,17 @@ impl Service {
         if cert_type == "CA" && !leaf.is_ca {
             return Err(PkiError::NotCa("the certificate has no CA basic constraint".into()).into());
         }
-        if let Some(k) = &key {
-            if !k.matches(leaf) {
+        if let Some(k) = &key
+            && !k.matches(leaf) {
                 return Err(PkiError::KeyMismatch.into());
             }
-        }
         let now = self.now();
-        if input.repeatable == Some(false) {
-            if let Some(existing) =
+        if input.repeatable == Some(false)
+            && let Some(existing) =
                 self.store.certificate_by_fingerprint(&caller.owner_uin, &leaf.sha1_fingerprint).await?
             {
                 return Ok(UploadOutput { certificate_id: existing.clone(), repeat_cert_id: existing });
             }
-        }
         let pem: String = chain.iter().map(|c| parse::pem::encode("CERTIFICATE", &c.der)).collect();
         let id = ids::certificate_id();
         let status = if leaf.not_after <= now { code::EXPIRED } else { code::ISSUED };

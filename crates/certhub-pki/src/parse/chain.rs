@@ -121,8 +121,7 @@ pub fn order_chain(certs: Vec<ParsedCert>) -> Result<Vec<ParsedCert>, PkiError> 
         _ => return Err(PkiError::Chain("the certificates do not form a single chain".into())),
     };
     let mut ordered = vec![pool.remove(start)];
-    loop {
-        let Some(last) = ordered.last() else { break };
+    while let Some(last) = ordered.last() {
         if last.is_self_issued() {
             break;
         }

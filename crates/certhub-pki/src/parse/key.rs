@@ -190,11 +190,10 @@ impl ParsedKey {
 
     /// Checks the key is internally consistent where our crypto library can tell.
     fn validate(&self) -> Result<(), PkiError> {
-        if let KeyAlgorithm::Rsa(bits) = self.algorithm {
-            if (2048..=8192).contains(&bits) {
+        if let KeyAlgorithm::Rsa(bits) = self.algorithm
+            && (2048..=8192).contains(&bits) {
                 RsaKeyPair::from_pkcs8(&self.pkcs8).map_err(|e| PkiError::KeyParse(format!("invalid RSA key: {e}")))?;
             }
-        }
         self.public_key_bits().map(|_| ())
     }
 

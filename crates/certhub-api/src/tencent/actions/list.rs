@@ -240,11 +240,10 @@ pub fn query(req: &DescribeCertificatesRequest, now: i64) -> Result<CertQuery, A
     let uploaded = if flag("Upload", req.upload)? == Some(true) { Some(true) } else { uploaded };
     let hostable = flag("Hostable", req.hostable)?;
     let deployable = flag("Deployable", req.deployable)?.or(hostable);
-    if let Some(pid) = req.project_id {
-        if pid.0 < 0 {
+    if let Some(pid) = req.project_id
+        && pid.0 < 0 {
             return Err(invalid("ProjectId must not be negative"));
         }
-    }
     Ok(CertQuery {
         offset,
         limit,
