@@ -1,7 +1,9 @@
-//! Migrations, one set per backend, applied in order and recorded in `schema_migrations`.
+//! Migrations, applied in order and recorded in `schema_migrations`. Each is
+//! written once with `BLOB_TYPE` and `SERIAL_KEY` placeholders that `for_backend`
+//! fills in for SQLite or PostgreSQL.
 
-/// SQLite migrations.
-pub const SQLITE: &[&str] = &[r#"
+/// The migrations, in order.
+const MIGRATIONS: &[&str] = &[r#"
 CREATE TABLE accounts (
     uin TEXT PRIMARY KEY,
     app_id BIGINT NOT NULL,
@@ -12,7 +14,7 @@ CREATE TABLE api_keys (
     secret_id TEXT PRIMARY KEY,
     owner_uin TEXT NOT NULL REFERENCES accounts(uin),
     kind TEXT NOT NULL,
-    secret BLOB NOT NULL,
+    secret BLOB_TYPE NOT NULL,
     enabled BIGINT NOT NULL,
     created_at BIGINT NOT NULL
 );
@@ -43,7 +45,7 @@ CREATE TABLE certificates (
     tags TEXT NOT NULL,
     certificate_use TEXT,
     extra TEXT NOT NULL,
-    private_key BLOB
+    private_key BLOB_TYPE
 );
 CREATE INDEX certificates_owner_insert ON certificates(owner_uin, insert_time DESC, id);
 CREATE INDEX certificates_owner_fingerprint ON certificates(owner_uin, fingerprint);
@@ -54,7 +56,7 @@ CREATE TABLE cert_tags (
 );
 CREATE INDEX cert_tags_cert ON cert_tags(cert_id);
 CREATE TABLE operate_logs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id SERIAL_KEY,
     owner_uin TEXT NOT NULL,
     cert_id TEXT NOT NULL,
     kind TEXT NOT NULL,
@@ -64,7 +66,7 @@ CREATE TABLE operate_logs (
 );
 CREATE INDEX operate_logs_owner_time ON operate_logs(owner_uin, created_at);
 CREATE TABLE delete_tasks (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id SERIAL_KEY,
     owner_uin TEXT NOT NULL,
     cert_id TEXT NOT NULL,
     status BIGINT NOT NULL,
@@ -74,79 +76,11 @@ CREATE TABLE delete_tasks (
 );
 "#];
 
-/// PostgreSQL migrations.
-pub const POSTGRES: &[&str] = &[r#"
-CREATE TABLE accounts (
-    uin TEXT PRIMARY KEY,
-    app_id BIGINT NOT NULL,
-    name TEXT NOT NULL UNIQUE,
-    created_at BIGINT NOT NULL
-);
-CREATE TABLE api_keys (
-    secret_id TEXT PRIMARY KEY,
-    owner_uin TEXT NOT NULL REFERENCES accounts(uin),
-    kind TEXT NOT NULL,
-    secret BYTEA NOT NULL,
-    enabled BIGINT NOT NULL,
-    created_at BIGINT NOT NULL
-);
-CREATE TABLE certificates (
-    id TEXT PRIMARY KEY,
-    owner_uin TEXT NOT NULL REFERENCES accounts(uin),
-    project_id BIGINT NOT NULL,
-    alias TEXT NOT NULL,
-    source TEXT NOT NULL,
-    cert_type TEXT NOT NULL,
-    package_type TEXT,
-    product_name TEXT NOT NULL,
-    domain TEXT NOT NULL,
-    sans TEXT NOT NULL,
-    status BIGINT NOT NULL,
-    status_msg TEXT NOT NULL,
-    verify_type TEXT,
-    not_before BIGINT,
-    not_after BIGINT,
-    insert_time BIGINT NOT NULL,
-    cert_pem TEXT,
-    fingerprint TEXT,
-    key_algorithm TEXT NOT NULL,
-    is_sm BIGINT NOT NULL,
-    has_key BIGINT NOT NULL,
-    ignore_notice BIGINT NOT NULL,
-    allow_download BIGINT NOT NULL,
-    tags TEXT NOT NULL,
-    certificate_use TEXT,
-    extra TEXT NOT NULL,
-    private_key BYTEA
-);
-CREATE INDEX certificates_owner_insert ON certificates(owner_uin, insert_time DESC, id);
-CREATE INDEX certificates_owner_fingerprint ON certificates(owner_uin, fingerprint);
-CREATE TABLE cert_tags (
-    cert_id TEXT NOT NULL REFERENCES certificates(id) ON DELETE CASCADE,
-    tag_key TEXT NOT NULL,
-    tag_value TEXT NOT NULL
-);
-CREATE INDEX cert_tags_cert ON cert_tags(cert_id);
-CREATE TABLE operate_logs (
-    id BIGSERIAL PRIMARY KEY,
-    owner_uin TEXT NOT NULL,
-    cert_id TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    action TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    created_at BIGINT NOT NULL
-);
-CREATE INDEX operate_logs_owner_time ON operate_logs(owner_uin, created_at);
-CREATE TABLE delete_tasks (
-    id BIGSERIAL PRIMARY KEY,
-    owner_uin TEXT NOT NULL,
-    cert_id TEXT NOT NULL,
-    status BIGINT NOT NULL,
-    domains TEXT NOT NULL,
-    error TEXT NOT NULL,
-    updated_at BIGINT NOT NULL
-);
-"#];
+/// The migrations with the backend's types: `postgres` or SQLite otherwise.
+pub fn for_backend(postgres: bool) -> Vec<String> {
+    let (blob, serial) = if postgres { ("BYTEA", "BIGSERIAL PRIMARY KEY") } else { ("BLOB", "INTEGER PRIMARY KEY AUTOINCREMENT") };
+    MIGRATIONS.iter().map(|m| m.replace("BLOB_TYPE", blob).replace("SERIAL_KEY", serial)).collect()
+}
 
 /// Splits a migration into statements (our migrations hold no `;` inside literals).
 pub fn statements(migration: &str) -> impl Iterator<Item = &str> {

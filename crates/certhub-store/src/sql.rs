@@ -176,10 +176,7 @@ impl SqlStore {
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
-        let migrations = match self.pool {
-            Pool::Sqlite(_) => schema::SQLITE,
-            Pool::Postgres(_) => schema::POSTGRES,
-        };
+        let migrations = schema::for_backend(matches!(self.pool, Pool::Postgres(_)));
         with_pool!(self, p => {
             let mut tx = p.begin().await.map_err(db)?;
             if let Pool::Postgres(_) = &self.pool {

@@ -1,6 +1,6 @@
 //! DescribeCertificate and DescribeCertificateDetail.
 
-use certhub_core::model::Tag;
+use certhub_core::model::{CertRecord, Tag};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -19,10 +19,10 @@ pub struct DescribeCertificateRequest {
 /// DescribeCertificateDetail request.
 pub type DescribeCertificateDetailRequest = DescribeCertificateRequest;
 
-/// DescribeCertificate response.
+/// The fields both describe actions return alike.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct DescribeCertificateResponse {
+pub struct CertificateSummary {
     /// Owner account.
     pub owner_uin: Option<String>,
     /// Project, as a string.
@@ -65,13 +65,9 @@ pub struct DescribeCertificateResponse {
     pub vulnerability_report: Option<String>,
     /// Certificate ID.
     pub certificate_id: Option<String>,
-    /// Package type name.
-    pub package_type_name: Option<String>,
     /// Status label.
     pub status_name: Option<String>,
-    /// Every name, primary included.
-    pub subject_alt_name: Option<Vec<String>>,
-    /// VIP customer.
+    /// VIP customer / paid certificate.
     pub is_vip: Option<bool>,
     /// Wildcard.
     pub is_wildcard: Option<bool>,
@@ -79,7 +75,7 @@ pub struct DescribeCertificateResponse {
     pub is_dv: Option<bool>,
     /// Vulnerability scanning on.
     pub is_vulnerability: Option<bool>,
-    /// Reissuable.
+    /// Reissuable / renewable.
     pub renew_able: Option<bool>,
     /// Submitted paid-order data.
     pub submitted_data: Option<Value>,
@@ -87,6 +83,57 @@ pub struct DescribeCertificateResponse {
     pub deployable: Option<bool>,
     /// Tags.
     pub tags: Option<Vec<Tag>>,
+    /// Revocation validation values.
+    pub dv_revoke_auth_detail: Option<Vec<Value>>,
+}
+
+fn summary(c: &CertRecord) -> CertificateSummary {
+    CertificateSummary {
+        owner_uin: Some(c.owner_uin.clone()),
+        project_id: Some(c.project_id.to_string()),
+        from: Some(c.source.clone()),
+        certificate_type: Some(c.cert_type.clone()),
+        package_type: c.package_type.clone(),
+        product_zh_name: view::product_name(c),
+        domain: Some(c.domain.clone()),
+        alias: Some(c.alias.clone()),
+        status: Some(c.status),
+        status_msg: view::status_msg(c),
+        verify_type: c.verify_type.clone(),
+        vulnerability_status: Some("INACTIVE".into()),
+        cert_begin_time: view::time(c.not_before),
+        cert_end_time: view::time(c.not_after),
+        validity_period: view::validity_months(c),
+        insert_time: view::time(Some(c.insert_time)),
+        order_id: c.extra.get("order_id").and_then(Value::as_str).map(str::to_string),
+        certificate_extra: Some(view::extra(c)),
+        dv_auth_detail: c.extra.get("dv_auth_detail").cloned().filter(|v| !v.is_null()),
+        vulnerability_report: None,
+        certificate_id: Some(c.id.clone()),
+        status_name: Some(view::status_label(c)),
+        is_vip: Some(false),
+        is_wildcard: Some(view::is_wildcard(c)),
+        is_dv: Some(c.source != "upload"),
+        is_vulnerability: Some(false),
+        renew_able: Some(false),
+        submitted_data: None,
+        deployable: Some(view::deployable(c)),
+        tags: Some(view::tags(c)),
+        dv_revoke_auth_detail: Some(Vec::new()),
+    }
+}
+
+/// DescribeCertificate response.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeCertificateResponse {
+    /// The shared fields.
+    #[serde(flatten)]
+    pub summary: CertificateSummary,
+    /// Package type name.
+    pub package_type_name: Option<String>,
+    /// Every name, primary included.
+    pub subject_alt_name: Option<Vec<String>>,
     /// CA algorithms.
     #[serde(rename = "CAEncryptAlgorithms")]
     pub ca_encrypt_algorithms: Option<Vec<String>>,
@@ -96,8 +143,6 @@ pub struct DescribeCertificateResponse {
     /// CA expiry times.
     #[serde(rename = "CAEndTimes")]
     pub ca_end_times: Option<Vec<String>>,
-    /// Revocation validation values.
-    pub dv_revoke_auth_detail: Option<Vec<Value>>,
 }
 
 /// One certificate's information.
@@ -106,42 +151,12 @@ pub async fn describe_certificate(ctx: &Ctx, req: DescribeCertificateRequest) ->
     let c = ctx.service.certificate(&ctx.caller, &req.certificate_id).await?;
     let (algs, cns, ends) = view::ca_lists(&c);
     Ok(DescribeCertificateResponse {
-        owner_uin: Some(c.owner_uin.clone()),
-        project_id: Some(c.project_id.to_string()),
-        from: Some(c.source.clone()),
-        certificate_type: Some(c.cert_type.clone()),
-        package_type: c.package_type.clone(),
-        product_zh_name: view::product_name(&c),
-        domain: Some(c.domain.clone()),
-        alias: Some(c.alias.clone()),
-        status: Some(c.status),
-        status_msg: view::status_msg(&c),
-        verify_type: c.verify_type.clone(),
-        vulnerability_status: Some("INACTIVE".into()),
-        cert_begin_time: view::time(c.not_before),
-        cert_end_time: view::time(c.not_after),
-        validity_period: view::validity_months(&c),
-        insert_time: view::time(Some(c.insert_time)),
-        order_id: c.extra.get("order_id").and_then(Value::as_str).map(str::to_string),
-        certificate_extra: Some(view::extra(&c)),
-        dv_auth_detail: c.extra.get("dv_auth_detail").cloned().filter(|v| !v.is_null()),
-        vulnerability_report: None,
-        certificate_id: Some(c.id.clone()),
+        summary: summary(&c),
         package_type_name: view::product_name(&c),
-        status_name: Some(view::status_label(&c)),
         subject_alt_name: Some(view::names(&c)),
-        is_vip: Some(false),
-        is_wildcard: Some(view::is_wildcard(&c)),
-        is_dv: Some(c.source != "upload"),
-        is_vulnerability: Some(false),
-        renew_able: Some(false),
-        submitted_data: None,
-        deployable: Some(view::deployable(&c)),
-        tags: Some(view::tags(&c)),
         ca_encrypt_algorithms: Some(algs),
         ca_common_names: Some(cns),
         ca_end_times: Some(ends),
-        dv_revoke_auth_detail: Some(Vec::new()),
     })
 }
 
@@ -161,74 +176,17 @@ pub struct RootCertificates {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DescribeCertificateDetailResponse {
-    /// Owner account.
-    pub owner_uin: Option<String>,
-    /// Project, as a string.
-    pub project_id: Option<String>,
-    /// Source.
-    pub from: Option<String>,
-    /// `SVR` or `CA`.
-    pub certificate_type: Option<String>,
-    /// Package type.
-    pub package_type: Option<String>,
-    /// Product name.
-    pub product_zh_name: Option<String>,
-    /// Primary domain.
-    pub domain: Option<String>,
-    /// Remark name.
-    pub alias: Option<String>,
-    /// Status code.
-    pub status: Option<i64>,
-    /// Status detail.
-    pub status_msg: Option<String>,
-    /// Validation method.
-    pub verify_type: Option<String>,
-    /// Vulnerability scan status.
-    pub vulnerability_status: Option<String>,
-    /// notBefore.
-    pub cert_begin_time: Option<String>,
-    /// notAfter.
-    pub cert_end_time: Option<String>,
-    /// Validity in months.
-    pub validity_period: Option<String>,
-    /// Creation time.
-    pub insert_time: Option<String>,
-    /// Order ID.
-    pub order_id: Option<String>,
-    /// Extra information.
-    pub certificate_extra: Option<CertificateExtra>,
+    /// The shared fields.
+    #[serde(flatten)]
+    pub summary: CertificateSummary,
     /// Private key, PEM.
     pub certificate_private_key: Option<String>,
     /// Certificate and chain, PEM.
     pub certificate_public_key: Option<String>,
-    /// Domain validation details.
-    pub dv_auth_detail: Option<Value>,
-    /// Vulnerability report.
-    pub vulnerability_report: Option<String>,
-    /// Certificate ID.
-    pub certificate_id: Option<String>,
     /// Product type name.
     pub type_name: Option<String>,
-    /// Status label.
-    pub status_name: Option<String>,
     /// Names other than the primary domain.
     pub subject_alt_name: Option<Vec<String>>,
-    /// Paid certificate.
-    pub is_vip: Option<bool>,
-    /// Wildcard.
-    pub is_wildcard: Option<bool>,
-    /// DV.
-    pub is_dv: Option<bool>,
-    /// Vulnerability scanning on.
-    pub is_vulnerability: Option<bool>,
-    /// Submitted paid-order data.
-    pub submitted_data: Option<Value>,
-    /// Renewable.
-    pub renew_able: Option<bool>,
-    /// Deployable.
-    pub deployable: Option<bool>,
-    /// Tags.
-    pub tags: Option<Vec<Tag>>,
     /// Root certificates.
     pub root_cert: Option<RootCertificates>,
     /// SM2 encryption certificate.
@@ -241,8 +199,6 @@ pub struct DescribeCertificateDetailResponse {
     pub encrypt_cert_fingerprint: Option<String>,
     /// Key algorithm (`RSA 2048`).
     pub encrypt_algorithm: Option<String>,
-    /// Revocation validation values.
-    pub dv_revoke_auth_detail: Option<Vec<Value>>,
     /// Chain information.
     pub cert_chain_info: Option<Value>,
     /// 1 single, 2 multi, 3 wildcard, 4 multi-wildcard.
@@ -276,47 +232,17 @@ pub async fn describe_certificate_detail(
     });
     let others: Vec<String> = c.sans.iter().filter(|s| **s != c.domain).cloned().collect();
     Ok(DescribeCertificateDetailResponse {
-        owner_uin: Some(c.owner_uin.clone()),
-        project_id: Some(c.project_id.to_string()),
-        from: Some(c.source.clone()),
-        certificate_type: Some(c.cert_type.clone()),
-        package_type: c.package_type.clone(),
-        product_zh_name: view::product_name(&c),
-        domain: Some(c.domain.clone()),
-        alias: Some(c.alias.clone()),
-        status: Some(c.status),
-        status_msg: view::status_msg(&c),
-        verify_type: c.verify_type.clone(),
-        vulnerability_status: Some("INACTIVE".into()),
-        cert_begin_time: view::time(c.not_before),
-        cert_end_time: view::time(c.not_after),
-        validity_period: view::validity_months(&c),
-        insert_time: view::time(Some(c.insert_time)),
-        order_id: c.extra.get("order_id").and_then(Value::as_str).map(str::to_string),
-        certificate_extra: Some(view::extra(&c)),
+        summary: summary(&c),
         certificate_private_key: key,
         certificate_public_key: c.cert_pem.clone(),
-        dv_auth_detail: c.extra.get("dv_auth_detail").cloned().filter(|v| !v.is_null()),
-        vulnerability_report: None,
-        certificate_id: Some(c.id.clone()),
         type_name: view::product_name(&c),
-        status_name: Some(view::status_label(&c)),
         subject_alt_name: Some(others),
-        is_vip: Some(false),
-        is_wildcard: Some(view::is_wildcard(&c)),
-        is_dv: Some(c.source != "upload"),
-        is_vulnerability: Some(false),
-        submitted_data: None,
-        renew_able: Some(false),
-        deployable: Some(view::deployable(&c)),
-        tags: Some(view::tags(&c)),
         root_cert: Some(RootCertificates { sign: None, encrypt: None, standard: root }),
         encrypt_cert: None,
         encrypt_private_key: None,
         cert_fingerprint: c.fingerprint.clone(),
         encrypt_cert_fingerprint: None,
         encrypt_algorithm: Some(c.key_algorithm.clone()),
-        dv_revoke_auth_detail: Some(Vec::new()),
         cert_chain_info: c.extra.get("chain").cloned(),
         domain_type: Some(domain_type(&c.sans)),
         cert_type: c.extra.get("validation_level").and_then(Value::as_str).map(str::to_string),
