@@ -105,7 +105,7 @@ pub fn build(owner_uin: &str, q: &CertQuery, now: i64) -> Built {
     }
     b.where_sql = format!("WHERE {}", clauses.join(" AND "));
     b.order_sql = match q.order {
-        CertOrder::InsertDesc => "ORDER BY c.insert_time DESC, c.id DESC",
+        CertOrder::InsertDesc => "ORDER BY c.seq DESC",
         CertOrder::ExpiryAsc => "ORDER BY COALESCE(c.not_after, 0) ASC, c.id ASC",
         CertOrder::ExpiryDesc => "ORDER BY COALESCE(c.not_after, 0) DESC, c.id DESC",
     };

@@ -45,9 +45,10 @@ CREATE TABLE certificates (
     tags TEXT NOT NULL,
     certificate_use TEXT,
     extra TEXT NOT NULL,
-    private_key BLOB_TYPE
+    private_key BLOB_TYPE,
+    seq BIGINT NOT NULL
 );
-CREATE INDEX certificates_owner_insert ON certificates(owner_uin, insert_time DESC, id);
+CREATE INDEX certificates_owner_seq ON certificates(owner_uin, seq DESC);
 CREATE INDEX certificates_owner_fingerprint ON certificates(owner_uin, fingerprint);
 CREATE TABLE cert_tags (
     cert_id TEXT NOT NULL REFERENCES certificates(id) ON DELETE CASCADE,

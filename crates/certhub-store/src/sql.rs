@@ -213,6 +213,25 @@ impl SqlStore {
     }
 }
 
+/// A per-process increasing number (microseconds, bumped on ties) that orders
+/// certificates created within the same second.
+fn next_seq() -> i64 {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    static LAST: AtomicI64 = AtomicI64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0);
+    let mut prev = LAST.load(Ordering::SeqCst);
+    loop {
+        let next = now.max(prev + 1);
+        match LAST.compare_exchange(prev, next, Ordering::SeqCst, Ordering::SeqCst) {
+            Ok(_) => return next,
+            Err(actual) => prev = actual,
+        }
+    }
+}
+
 fn json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
     serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
@@ -340,14 +359,14 @@ impl Store for SqlStore {
             let mut tx = p.begin().await.map_err(db)?;
             sqlx::query("INSERT INTO certificates (id, owner_uin, project_id, alias, source, cert_type, package_type, \
                 product_name, domain, sans, status, status_msg, verify_type, not_before, not_after, insert_time, cert_pem, \
-                fingerprint, key_algorithm, is_sm, has_key, ignore_notice, allow_download, tags, certificate_use, extra, private_key) \
-                VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27)")
+                fingerprint, key_algorithm, is_sm, has_key, ignore_notice, allow_download, tags, certificate_use, extra, private_key, seq) \
+                VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28)")
                 .bind(&c.id).bind(&c.owner_uin).bind(c.project_id).bind(&c.alias).bind(&c.source).bind(&c.cert_type)
                 .bind(&c.package_type).bind(&c.product_name).bind(&c.domain).bind(&sans).bind(c.status).bind(&c.status_msg)
                 .bind(&c.verify_type).bind(c.not_before).bind(c.not_after).bind(c.insert_time).bind(&c.cert_pem)
                 .bind(&c.fingerprint).bind(&c.key_algorithm).bind(i64::from(c.is_sm)).bind(i64::from(sealed.is_some()))
                 .bind(i64::from(c.ignore_expiry_notice)).bind(i64::from(c.allow_download)).bind(&tags)
-                .bind(&c.certificate_use).bind(&extra).bind(&sealed)
+                .bind(&c.certificate_use).bind(&extra).bind(&sealed).bind(next_seq())
                 .execute(&mut *tx).await.map_err(db)?;
             for t in &c.tags {
                 sqlx::query("INSERT INTO cert_tags (cert_id, tag_key, tag_value) VALUES ($1, $2, $3)")
@@ -383,7 +402,7 @@ impl Store for SqlStore {
 
     async fn certificate_by_fingerprint(&self, owner_uin: &str, fingerprint: &str) -> Result<Option<String>, StoreError> {
         with_pool!(self, p => {
-            sqlx::query_scalar("SELECT id FROM certificates WHERE owner_uin = $1 AND fingerprint = $2 ORDER BY insert_time, id LIMIT 1")
+            sqlx::query_scalar("SELECT id FROM certificates WHERE owner_uin = $1 AND fingerprint = $2 ORDER BY seq LIMIT 1")
                 .bind(owner_uin).bind(fingerprint).fetch_optional(p).await.map_err(db)
         })
     }

@@ -1,0 +1,146 @@
+"""Fixtures: a real `certhub serve` on a free port, accounts and keys made with
+the real CLI, official-SDK clients for each signing method, tccli, and test
+certificates made with openssl."""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from tencentcloud.common import credential  # noqa: E402
+from tencentcloud.common.profile.client_profile import ClientProfile  # noqa: E402
+from tencentcloud.common.profile.http_profile import HttpProfile  # noqa: E402
+from tencentcloud.ssl.v20191205 import ssl_client  # noqa: E402
+
+import material  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.environ.get("CERTHUB_BIN", os.path.join(ROOT, "target", "debug", "certhub"))
+SIGN_METHODS = ["TC3-HMAC-SHA256", "HmacSHA1", "HmacSHA256"]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, data_dir, multiplier="0"):
+        if not os.path.exists(BIN):
+            pytest.exit(f"certhub binary not found at {BIN}; build it with `cargo build -p certhub`", returncode=1)
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.host = "127.0.0.1"
+        self.url = f"http://{self.host}:{self.port}"
+        self.log = open(os.path.join(data_dir, "serve.log"), "w")
+        self.proc = subprocess.Popen(
+            [BIN, "serve", "--listen", f"{self.host}:{self.port}", "--data-dir", data_dir,
+             "--public-url", self.url, "--rate-limit-multiplier", multiplier],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if urllib.request.urlopen(self.url + "/healthz", timeout=1).status == 200:
+                    return
+            except OSError:
+                time.sleep(0.1)
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"certhub serve exited: {open(self.log.name).read()}")
+        raise RuntimeError("certhub serve did not become ready")
+
+    def cli(self, *args):
+        r = subprocess.run([BIN, *args, "--data-dir", self.data_dir], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        return r.stdout
+
+    def key(self, account):
+        return json.loads(self.cli("key", "create", "--account", account, "--json"))
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(timeout=20)
+        self.log.close()
+        return code
+
+
+class Account:
+    def __init__(self, server, name):
+        self.server = server
+        self.key = server.key(name)
+        self.secret_id = self.key["SecretId"]
+        self.secret_key = self.key["SecretKey"]
+        self.uin = self.key["OwnerUin"]
+
+    def client(self, sign_method="TC3-HMAC-SHA256", req_method="POST"):
+        hp = HttpProfile(endpoint=f"{self.server.host}:{self.server.port}", protocol="http", reqMethod=req_method)
+        cp = ClientProfile(signMethod=sign_method, httpProfile=hp)
+        return ssl_client.SslClient(credential.Credential(self.secret_id, self.secret_key), "ap-guangzhou", cp)
+
+    def tccli(self, action, *args):
+        tccli = os.path.join(os.path.dirname(sys.executable), "tccli")
+        r = subprocess.run(
+            [tccli, "ssl", action, "--secretId", self.secret_id, "--secretKey", self.secret_key,
+             "--region", "ap-guangzhou", "--endpoint", self.server.url, *args],
+            capture_output=True, text=True, env={**os.environ, "HOME": self.server.data_dir})
+        return r.returncode, r.stdout + r.stderr
+
+
+@pytest.fixture(scope="session")
+def workdir():
+    d = tempfile.mkdtemp(prefix="certhub-e2e-")
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server(workdir):
+    data = os.path.join(workdir, "data")
+    os.makedirs(data)
+    s = Server(data)
+    yield s
+    assert s.stop() == 0, "certhub serve must exit 0 on SIGTERM"
+
+
+@pytest.fixture(scope="session")
+def alice(server):
+    return Account(server, "alice")
+
+
+@pytest.fixture(scope="session")
+def bob(server):
+    return Account(server, "bob")
+
+
+@pytest.fixture(scope="session")
+def rsa_chain(workdir):
+    return material.make_chain(os.path.join(workdir, "certs"), "rsa")
+
+
+@pytest.fixture(scope="session")
+def ec_chain(workdir):
+    return material.make_chain(os.path.join(workdir, "certs"), "ec", cn="ec.example.test", sans=("ec.example.test", "*.ec.example.test"))
+
+
+@pytest.fixture
+def fresh_chain(workdir, request):
+    """A chain of its own for tests that need unique content."""
+    name = request.node.name.replace("[", "-").replace("]", "").lower()[:40]
+    return material.make_chain(os.path.join(workdir, "certs", name), "ec", cn=f"{name}.example.test", sans=(f"{name}.example.test",))
+
+
+def upload(client, chain, key=None, **extra):
+    params = {"CertificatePublicKey": chain.leaf + chain.intermediate + chain.root,
+              "CertificatePrivateKey": key if key is not None else chain.key}
+    params.update(extra)
+    return client.call_json("UploadCertificate", params)["Response"]
