@@ -21,7 +21,7 @@ def tc3_request(host, port, secret_id, secret_key, action, body, ts=None, versio
     date = time.strftime("%Y-%m-%d", time.gmtime(ts))
     host_hdr = f"{host}:{port}"
     canonical = "\n".join([
-        method, "/", "", f"content-type:{content_type}\nhost:{host_hdr}\n", "content-type;host",
+        method, "/", "", f"content-type:{content_type.lower()}\nhost:{host_hdr}\n", "content-type;host",
         hashlib.sha256(payload).hexdigest()])
     scope = f"{date}/ssl/tc3_request"
     sts = "\n".join(["TC3-HMAC-SHA256", str(ts), scope, hashlib.sha256(canonical.encode()).hexdigest()])

@@ -151,3 +151,22 @@ def test_keys_are_not_stored_or_logged_in_clear(server, alice, rsa_chain):
         data = open(os.path.join(server.data_dir, name), "rb").read()
         assert body.encode() not in data, f"private key material found in {name}"
         assert alice.secret_key.encode() not in data, f"SecretKey found in {name}"
+
+
+def test_multipart_and_optional_headers(server, alice, fresh_chain):
+    h, p, sid, sk = server.host, server.port, alice.secret_id, alice.secret_key
+    boundary = "certhubBoundary58731222010402"
+    fields = {"CertificatePublicKey": fresh_chain.fullchain, "CertificatePrivateKey": fresh_chain.key,
+              "Alias": "multipart", "Tags.0.TagKey": "via", "Tags.0.TagValue": "multipart"}
+    body = b"".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items()
+    ) + f"--{boundary}--\r\n".encode()
+    r = signing.tc3_request(h, p, sid, sk, "UploadCertificate", body, content_type=f"multipart/form-data; boundary={boundary}",
+                            headers={"X-TC-Language": "en-US", "X-TC-Region": "ap-guangzhou", "X-TC-RequestClient": "e2e"})
+    assert sdk_error(r) is None, r
+    cid = r[2]["Response"]["CertificateId"]
+    info = alice.client().call_json("DescribeCertificate", {"CertificateId": cid})["Response"]
+    assert info["Alias"] == "multipart" and info["Tags"] == [{"TagKey": "via", "TagValue": "multipart"}]
+    broken = signing.tc3_request(h, p, sid, sk, "DescribeCertificates", b"--x\r\nnonsense",
+                                 content_type=f"multipart/form-data; boundary={boundary}")
+    assert sdk_error(broken) == "InvalidRequest"

@@ -213,7 +213,8 @@ async fn read_v3_for(state: &AppState, entry: &'static Entry, parts: Parts, body
         let pairs = sign::parse_form(query).map_err(|e| err("InvalidParameter", format!("Malformed query string: {e}")))?;
         params::unflatten(&pairs)?
     } else if content_type.starts_with("multipart/form-data") {
-        multipart_params(&content_type, body).await?
+        // The boundary is case-sensitive: parse it from the header as received.
+        multipart_params(header_str(&parts, "content-type").unwrap_or(""), body).await?
     } else if body.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Default::default())
     } else {
