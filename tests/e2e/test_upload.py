@@ -131,3 +131,24 @@ def test_check_certificate_chain(alice, rsa_chain):
     assert r["IsValid"] is False
     assert r["Chains"] == ["www.example.test", "missing: E2E rsa Intermediate"]
     assert code_of(lambda: c.call_json("CheckCertificateChain", {"CertificateChain": "junk"})) == "FailedOperation.CertificateInvalid"
+
+
+def test_sm2_certificate(alice, workdir):
+    d = f"{workdir}/certs/sm2"
+    import os
+    os.makedirs(d, exist_ok=True)
+    material.openssl(d, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:SM2", "-out", "sm2.key")
+    material.openssl(d, "req", "-x509", "-new", "-key", "sm2.key", "-sm3", "-sigopt", "distid:1234567812345678",
+                     "-subj", "/CN=sm2.example.test", "-addext", "subjectAltName=DNS:sm2.example.test", "-days", "30", "-out", "sm2.crt")
+    c = alice.client()
+    cid = c.call_json("UploadCertificate", {"CertificatePublicKey": material.read(f"{d}/sm2.crt"),
+                                            "CertificatePrivateKey": material.read(f"{d}/sm2.key")})["Response"]["CertificateId"]
+    item = c.call_json("DescribeCertificates", {"CertIds": [cid]})["Response"]["Certificates"][0]
+    assert item["IsSM"] is True and item["EncryptAlgorithm"] == "SM2" and item["CertificateExtra"]["SMCert"] == 1
+    assert c.call_json("DescribeCertificates", {"IsSM": 1, "CertIds": [cid]})["Response"]["TotalCount"] == 1
+    other = material.make_chain(f"{workdir}/certs/sm2-other", "ec", cn="x.example.test", sans=("x.example.test",))
+    with pytest.raises(TencentCloudSDKException) as e:
+        c.call_json("UploadCertificate", {"CertificatePublicKey": material.read(f"{d}/sm2.crt"), "CertificatePrivateKey": other.key})
+    assert e.value.code == "FailedOperation.CertificateMismatch"
+    r = c.call_json("DownloadCertificate", {"CertificateId": cid})["Response"]
+    assert r["ContentType"] == "application/zip" and len(r["Content"]) > 100

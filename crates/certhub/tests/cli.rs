@@ -154,3 +154,34 @@ fn bad_configuration_is_reported() {
     assert!(!ok);
     assert!(err.contains("cannot listen"), "{err}");
 }
+
+#[test]
+fn keys_work_with_a_postgres_database_url() {
+    let base = std::env::var("CERTHUB_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    let db = format!("certhub_cli_{}", std::process::id());
+    let created = Command::new("psql").args([&base, "-qc", &format!("CREATE DATABASE {db}")]).output();
+    match created {
+        Ok(o) if o.status.success() => {}
+        other if !ci => {
+            eprintln!("SKIPPED: PostgreSQL unavailable: {other:?}");
+            return;
+        }
+        other => panic!("PostgreSQL is required under CI=true: {other:?}"),
+    }
+    let url = match base.rsplit_once('/') {
+        Some((prefix, _)) => format!("{prefix}/{db}"),
+        None => panic!("bad URL {base}"),
+    };
+    let t = tmp();
+    let dir = t.0.to_string_lossy().to_string();
+    let (ok, out, err) = certhub(&["key", "create", "--database-url", &url, "--data-dir", &dir, "--account", "pg", "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).expect("json");
+    let id = v["SecretId"].as_str().expect("id").to_string();
+    let (ok, out, _) = certhub(&["key", "list", "--database-url", &url, "--data-dir", &dir, "--json"]);
+    assert!(ok && out.contains(&id));
+    let (ok, _, _) = certhub(&["key", "disable", "--database-url", &url, "--data-dir", &dir, &id]);
+    assert!(ok);
+    let _ = Command::new("psql").args([&base, "-qc", &format!("DROP DATABASE {db}")]).output();
+}
