@@ -1,5 +1,6 @@
 //! certhub-pki: certificate and key parsing, chain building and export formats.
 
+pub mod ca;
 pub mod der;
 pub mod error;
 pub mod export;

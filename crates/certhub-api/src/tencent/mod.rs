@@ -41,7 +41,7 @@ pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Respon
         Err(e) => e.code,
     };
     metrics::counter!("certhub_tencent_requests_total", "action" => action, "code" => code).increment(1);
-    metrics::histogram!("certhub_tencent_request_duration_seconds", "action" => action)
+    metrics::histogram!("certhub_tencent_request_duration_seconds", "action" => action, "code" => code)
         .record(started.elapsed().as_secs_f64());
     if let Err(e) = &result {
         tracing::info!(request_id = %request_id, action, code = e.code, message = %e.message, "tencent request failed");
