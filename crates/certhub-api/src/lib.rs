@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/download/{owner}/{id}/{service}", get(download::serve))
+        .route("/ca/{file}", get(ca_certificate))
         .fallback(tencent::handle)
         .with_state(state)
 }
@@ -45,5 +46,33 @@ async fn metrics(axum::extract::State(state): axum::extract::State<AppState>) ->
     match &state.metrics {
         Some(h) => (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], h.render()).into_response(),
         None => (StatusCode::NOT_FOUND, "metrics disabled\n").into_response(),
+    }
+}
+
+/// `GET /ca/{family}.crt` (issuing intermediate) and `/ca/{family}-root.crt` (root), DER: the AIA caIssuers target.
+async fn ca_certificate(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+) -> axum::response::Response {
+    let Some(stem) = file.strip_suffix(".crt") else {
+        return (StatusCode::NOT_FOUND, "not found\n").into_response();
+    };
+    let (name, root) = match stem.strip_suffix("-root") {
+        Some(n) => (n, true),
+        None => (stem, false),
+    };
+    let Some(family) = certhub_pki::ca::CaFamily::parse(name).filter(|f| f.as_str() == name) else {
+        return (StatusCode::NOT_FOUND, "no such CA\n").into_response();
+    };
+    match state.service.ca(family).await {
+        Ok(Some(ca)) => {
+            let der = if root { ca.root_der } else { ca.intermediate_der };
+            (StatusCode::OK, [(header::CONTENT_TYPE, "application/pkix-cert")], der).into_response()
+        }
+        Ok(None) => (StatusCode::NOT_FOUND, "CA not created yet\n").into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "CA lookup failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "unavailable\n").into_response()
+        }
     }
 }

@@ -248,3 +248,26 @@ pub struct LogQuery {
     /// Rows to return.
     pub limit: i64,
 }
+
+/// One CA family's hierarchy as stored: certificates and (decrypted) PKCS#8 keys.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CaRecord {
+    /// Family name (`ecdsa-p256`, ...).
+    pub family: String,
+    /// Root certificate, DER.
+    pub root_der: Vec<u8>,
+    /// Root key, PKCS#8.
+    pub root_key: Vec<u8>,
+    /// Intermediate certificate, DER.
+    pub intermediate_der: Vec<u8>,
+    /// Intermediate key, PKCS#8.
+    pub intermediate_key: Vec<u8>,
+    /// Creation time, unix seconds.
+    pub created_at: i64,
+}
+
+impl std::fmt::Debug for CaRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaRecord").field("family", &self.family).field("created_at", &self.created_at).finish_non_exhaustive()
+    }
+}

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    Account, ApiKey, ApiKeySecret, CertQuery, CertRecord, DeleteTask, KeyKind, LogQuery, NewLog,
+    Account, ApiKey, ApiKeySecret, CaRecord, CertQuery, CertRecord, DeleteTask, KeyKind, LogQuery, NewLog,
     OperateLog,
 };
 
@@ -136,4 +136,11 @@ pub trait Store: Send + Sync + 'static {
         error: &str,
         now: i64,
     ) -> Result<(), StoreError>;
+
+    /// Stores a CA hierarchy unless one exists for the family (keys sealed); returns the one that is stored.
+    async fn insert_ca(&self, ca: &CaRecord) -> Result<CaRecord, StoreError>;
+    /// The hierarchy of a family, keys decrypted.
+    async fn ca(&self, family: &str) -> Result<Option<CaRecord>, StoreError>;
+    /// Every family stored, keys decrypted.
+    async fn cas(&self) -> Result<Vec<CaRecord>, StoreError>;
 }

@@ -1,6 +1,7 @@
 //! certhub-service: the use cases every door shares (upload, describe, list,
 //! modify, download, delete) and the rules that go with them.
 
+pub mod ca;
 pub mod certificates;
 pub mod downloads;
 pub mod error;

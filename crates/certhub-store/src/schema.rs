@@ -75,6 +75,15 @@ CREATE TABLE delete_tasks (
     error TEXT NOT NULL,
     updated_at BIGINT NOT NULL
 );
+"#, r#"
+CREATE TABLE ca_hierarchies (
+    family TEXT PRIMARY KEY,
+    root_der BLOB_TYPE NOT NULL,
+    root_key BLOB_TYPE NOT NULL,
+    intermediate_der BLOB_TYPE NOT NULL,
+    intermediate_key BLOB_TYPE NOT NULL,
+    created_at BIGINT NOT NULL
+);
 "#];
 
 /// The migrations with the backend's types: `postgres` or SQLite otherwise.

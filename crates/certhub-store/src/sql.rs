@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use certhub_core::model::{
-    Account, ApiKey, ApiKeySecret, CertQuery, CertRecord, DeleteTask, KeyKind, LogQuery, NewLog,
+    Account, ApiKey, ApiKeySecret, CaRecord, CertQuery, CertRecord, DeleteTask, KeyKind, LogQuery, NewLog,
     OperateLog, Tag,
 };
 use certhub_core::{Store, StoreError};
@@ -206,6 +206,42 @@ impl SqlStore {
 
     fn key_context(id: &str) -> String {
         format!("cert-key:{id}")
+    }
+
+    fn ca_context(family: &str, which: &str) -> String {
+        format!("ca-key:{family}:{which}")
+    }
+
+    async fn ca_rows(&self, family: Option<&str>) -> Result<Vec<CaRecord>, StoreError> {
+        let sql = match family {
+            Some(_) => "SELECT family, root_der, root_key, intermediate_der, intermediate_key, created_at FROM ca_hierarchies WHERE family = $1",
+            None => "SELECT family, root_der, root_key, intermediate_der, intermediate_key, created_at FROM ca_hierarchies ORDER BY family",
+        };
+        let rows: Vec<(String, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, i64)> = with_pool!(self, p => {
+            let mut q = sqlx::query(sql);
+            if let Some(f) = family {
+                q = q.bind(f.to_string());
+            }
+            let rows = q.fetch_all(p).await.map_err(db)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push((r.try_get("family").map_err(db)?, r.try_get("root_der").map_err(db)?, r.try_get("root_key").map_err(db)?,
+                    r.try_get("intermediate_der").map_err(db)?, r.try_get("intermediate_key").map_err(db)?, r.try_get("created_at").map_err(db)?));
+            }
+            out
+        });
+        rows.into_iter()
+            .map(|(family, root_der, rk, intermediate_der, ik, created_at)| {
+                Ok(CaRecord {
+                    root_key: self.cipher.open(&Self::ca_context(&family, "root"), &rk)?,
+                    intermediate_key: self.cipher.open(&Self::ca_context(&family, "intermediate"), &ik)?,
+                    family,
+                    root_der,
+                    intermediate_der,
+                    created_at,
+                })
+            })
+            .collect()
     }
 
     fn secret_context(secret_id: &str) -> String {
@@ -576,5 +612,26 @@ impl Store for SqlStore {
                 .bind(status).bind(error).bind(now).bind(id).execute(p).await.map_err(db)?;
             Ok(())
         })
+    }
+
+    async fn insert_ca(&self, ca: &CaRecord) -> Result<CaRecord, StoreError> {
+        let rk = self.cipher.seal(&Self::ca_context(&ca.family, "root"), &ca.root_key)?;
+        let ik = self.cipher.seal(&Self::ca_context(&ca.family, "intermediate"), &ca.intermediate_key)?;
+        with_pool!(self, p => {
+            // Several nodes may create a family at once: the first one stored wins.
+            sqlx::query("INSERT INTO ca_hierarchies (family, root_der, root_key, intermediate_der, intermediate_key, created_at) \
+                VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (family) DO NOTHING")
+                .bind(&ca.family).bind(&ca.root_der).bind(&rk).bind(&ca.intermediate_der).bind(&ik).bind(ca.created_at)
+                .execute(p).await.map_err(db)?;
+        });
+        self.ca_rows(Some(&ca.family)).await?.into_iter().next().ok_or_else(|| StoreError::Backend("CA vanished".into()))
+    }
+
+    async fn ca(&self, family: &str) -> Result<Option<CaRecord>, StoreError> {
+        Ok(self.ca_rows(Some(family)).await?.into_iter().next())
+    }
+
+    async fn cas(&self) -> Result<Vec<CaRecord>, StoreError> {
+        self.ca_rows(None).await
     }
 }

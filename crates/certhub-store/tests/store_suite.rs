@@ -177,7 +177,21 @@ async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_
     assert!(store.delete_tasks(&b.uin, &[tasks[0].task_id.clone()]).await.expect("b tasks").is_empty());
     assert_eq!(store.pending_delete_tasks().await.expect("pending").len(), 1);
 
-    // A wrong master key cannot read secrets.
+    // CA hierarchies: stored once per family, keys sealed and bound to their role.
+    let ca = certhub_core::model::CaRecord {
+        family: "ecdsa-p256".into(),
+        root_der: b"ROOT-DER".to_vec(),
+        root_key: b"ROOT-PRIVATE".to_vec(),
+        intermediate_der: b"INT-DER".to_vec(),
+        intermediate_key: b"INT-PRIVATE".to_vec(),
+        created_at: now,
+    };
+    assert_eq!(store.insert_ca(&ca).await.expect("insert ca"), ca);
+    let second = certhub_core::model::CaRecord { root_der: b"OTHER".to_vec(), ..ca.clone() };
+    assert_eq!(store.insert_ca(&second).await.expect("insert again"), ca, "the first hierarchy stays");
+    assert_eq!(store.ca("ecdsa-p256").await.expect("get").as_ref(), Some(&ca));
+    assert!(store.ca("rsa-2048").await.expect("get").is_none());
+    assert_eq!(store.cas().await.expect("all").len(), 1);
 }
 
 #[tokio::test]

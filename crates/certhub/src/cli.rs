@@ -21,6 +21,41 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Show and export certhub's own CA certificates (created on first use).
+    #[command(subcommand)]
+    Ca(CaCommand),
+}
+
+/// `certhub ca ...`.
+#[derive(Debug, Subcommand)]
+pub enum CaCommand {
+    /// List every CA family with its root and intermediate.
+    List {
+        /// Where the data lives.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Base URL written into the CA certificates when they are created.
+        #[arg(long, env = "CERTHUB_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+        public_url: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a family's intermediate and root as PEM.
+    Export {
+        /// Where the data lives.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Base URL written into the CA certificates when they are created.
+        #[arg(long, env = "CERTHUB_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
+        public_url: String,
+        /// `ecdsa` (P-256), `ecdsa-p384`, `rsa` (2048) or `rsa-4096`.
+        #[arg(long)]
+        family: String,
+        /// Print the root only.
+        #[arg(long)]
+        root_only: bool,
+    },
 }
 
 /// Where the data lives; shared by every subcommand.

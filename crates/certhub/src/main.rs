@@ -1,5 +1,6 @@
 //! `certhub`: the server and its command line.
 
+mod ca;
 mod cli;
 mod config;
 mod keys;
@@ -21,6 +22,7 @@ fn main() -> std::process::ExitCode {
         match cli.command {
             cli::Command::Serve(args) => serve::run(args).await,
             cli::Command::Key(cmd) => keys::run(cmd).await,
+            cli::Command::Ca(cmd) => ca::run(cmd).await,
         }
     });
     match result {

@@ -53,6 +53,13 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         metrics: Some(metrics),
         max_skew: settings.max_skew,
     };
+    // CA keys (RSA-4096 included) are generated off the request path, once.
+    let ca_service = service.clone();
+    tokio::spawn(async move {
+        if let Err(e) = ca_service.ensure_cas().await {
+            tracing::error!(error = %e, "creating the CA hierarchies failed");
+        }
+    });
     let worker_service = service.clone();
     let worker = tokio::spawn(async move {
         loop {

@@ -35,8 +35,9 @@ fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n").ok()?;
-    let mut buf = String::new();
-    s.read_to_string(&mut buf).ok()?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).ok()?;
+    let buf = String::from_utf8_lossy(&raw).into_owned();
     let status = buf.split_whitespace().nth(1)?.parse().ok()?;
     let body = buf.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
     Some((status, body))
@@ -124,6 +125,16 @@ fn serve_answers_health_and_metrics_and_stops_on_sigterm() {
     assert_eq!(status, 200);
     assert!(metrics.contains("certhub_tencent_requests_total"), "{metrics}");
     assert!(metrics.contains("action=\"DescribeCertificates\""), "{metrics}");
+    // The CA hierarchies appear in the background and are served for AIA.
+    let start = Instant::now();
+    loop {
+        match http_get(port, "/ca/ecdsa-p256.crt") {
+            Some((200, _)) => break,
+            _ if start.elapsed() > Duration::from_secs(60) => panic!("CA never served"),
+            _ => std::thread::sleep(Duration::from_millis(200)),
+        }
+    }
+    assert_eq!(http_get(port, "/ca/nope.crt").map(|r| r.0), Some(404));
     #[cfg(unix)]
     {
         let pid = child.id().to_string();
@@ -184,4 +195,30 @@ fn keys_work_with_a_postgres_database_url() {
     let (ok, _, _) = certhub(&["key", "disable", "--database-url", &url, "--data-dir", &dir, &id]);
     assert!(ok);
     let _ = Command::new("psql").args([&base, "-qc", &format!("DROP DATABASE {db}")]).output();
+}
+
+#[test]
+fn ca_hierarchies_are_listed_exported_and_verify() {
+    let t = tmp();
+    let dir = t.0.to_string_lossy().to_string();
+    let (ok, out, err) = certhub(&["ca", "list", "--data-dir", &dir, "--json"]);
+    assert!(ok, "{err}");
+    let list: serde_json::Value = serde_json::from_str(out.trim()).expect("json");
+    let families: Vec<&str> = list.as_array().expect("array").iter().filter_map(|r| r["Family"].as_str()).collect();
+    assert_eq!(families, ["ecdsa-p256", "ecdsa-p384", "rsa-2048", "rsa-4096"]);
+    // Listing again creates nothing new.
+    let (_, again, _) = certhub(&["ca", "list", "--data-dir", &dir, "--json"]);
+    assert_eq!(again, out);
+    for family in ["ecdsa", "rsa"] {
+        let (ok, pem, err) = certhub(&["ca", "export", "--data-dir", &dir, "--family", family]);
+        assert!(ok, "{err}");
+        assert_eq!(pem.matches("BEGIN CERTIFICATE").count(), 2);
+        let split = pem.find("-----END CERTIFICATE-----").map(|i| i + "-----END CERTIFICATE-----\n".len()).expect("pem");
+        std::fs::write(t.0.join("int.pem"), &pem[..split]).expect("w");
+        std::fs::write(t.0.join("root.pem"), &pem[split..]).expect("w");
+        let v = Command::new("openssl").args(["verify", "-CAfile", "root.pem", "int.pem"]).current_dir(&t.0).output().expect("openssl");
+        assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
+    }
+    let (ok, _, err) = certhub(&["ca", "export", "--data-dir", &dir, "--family", "dsa"]);
+    assert!(!ok && err.contains("unknown CA family"));
 }
