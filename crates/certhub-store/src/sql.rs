@@ -21,6 +21,9 @@ use crate::cipher::KeyCipher;
 use crate::query::{self, Arg};
 use crate::schema;
 
+/// A CA row before its keys are opened: family, root, sealed root key, intermediate, sealed key, created.
+type SealedCaRow = (String, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, i64);
+
 enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
@@ -217,7 +220,7 @@ impl SqlStore {
             Some(_) => "SELECT family, root_der, root_key, intermediate_der, intermediate_key, created_at FROM ca_hierarchies WHERE family = $1",
             None => "SELECT family, root_der, root_key, intermediate_der, intermediate_key, created_at FROM ca_hierarchies ORDER BY family",
         };
-        let rows: Vec<(String, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, i64)> = with_pool!(self, p => {
+        let rows: Vec<SealedCaRow> = with_pool!(self, p => {
             let mut q = sqlx::query(sql);
             if let Some(f) = family {
                 q = q.bind(f.to_string());
