@@ -27,6 +27,15 @@ fn certhub(args: &[&str]) -> (bool, String, String) {
     (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
+/// Kills the server if a test fails before stopping it.
+struct Running(Child);
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("port")
 }
@@ -107,14 +116,17 @@ fn serve_answers_health_and_metrics_and_stops_on_sigterm() {
     let dir = t.0.to_string_lossy().to_string();
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
-    let mut child = Command::new(BIN)
-        .args(["serve", "--data-dir", &dir, "--listen", &listen])
-        .env_remove("CERTHUB_MASTER_KEY")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    wait_ready(port, &mut child);
+    let mut running = Running(
+        Command::new(BIN)
+            .args(["serve", "--data-dir", &dir, "--listen", &listen])
+            .env_remove("CERTHUB_MASTER_KEY")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn"),
+    );
+    let child = &mut running.0;
+    wait_ready(port, child);
     let (status, body) = http_get(port, "/healthz").expect("healthz");
     assert_eq!((status, body.trim()), (200, "ok"));
     // One Tencent request so the metrics have a series.
@@ -149,8 +161,7 @@ fn serve_answers_health_and_metrics_and_stops_on_sigterm() {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
-    #[cfg(not(unix))]
-    let _ = child.kill();
+
 }
 
 #[test]
