@@ -271,3 +271,37 @@ impl std::fmt::Debug for CaRecord {
         f.debug_struct("CaRecord").field("family", &self.family).field("created_at", &self.created_at).finish_non_exhaustive()
     }
 }
+
+/// A durable unit of background work (validation polling, issuance) with a lease.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Job {
+    /// Sequence number.
+    pub id: i64,
+    /// What to do (`validate`).
+    pub kind: String,
+    /// Owning account.
+    pub owner_uin: String,
+    /// Certificate concerned.
+    pub cert_id: String,
+    /// Next run, unix seconds.
+    pub run_at: i64,
+    /// Give up after this time, unix seconds.
+    pub deadline: i64,
+    /// Runs so far.
+    pub attempts: i64,
+    /// Last failure.
+    pub last_error: String,
+}
+
+/// The outcome of issuing a pending certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issued {
+    /// Leaf then chain, PEM.
+    pub cert_pem: String,
+    /// notBefore.
+    pub not_before: i64,
+    /// notAfter.
+    pub not_after: i64,
+    /// SHA-1 of the leaf, upper-case hex.
+    pub fingerprint: String,
+}

@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    Account, ApiKey, ApiKeySecret, CaRecord, CertQuery, CertRecord, DeleteTask, KeyKind, LogQuery, NewLog,
-    OperateLog,
+    Account, ApiKey, ApiKeySecret, CaRecord, CertQuery, CertRecord, DeleteTask, Issued, Job, KeyKind, LogQuery,
+    NewLog, OperateLog,
 };
 
 /// Errors of the storage layer.
@@ -143,4 +143,27 @@ pub trait Store: Send + Sync + 'static {
     async fn ca(&self, family: &str) -> Result<Option<CaRecord>, StoreError>;
     /// Every family stored, keys decrypted.
     async fn cas(&self) -> Result<Vec<CaRecord>, StoreError>;
+
+    /// Inserts a pending certificate, its sealed key, its log row and its first job in one transaction.
+    async fn insert_pending_certificate(
+        &self,
+        cert: &CertRecord,
+        private_key: &[u8],
+        log: &NewLog,
+        job_kind: &str,
+        deadline: i64,
+        now: i64,
+    ) -> Result<(), StoreError>;
+    /// Leases up to `limit` due jobs of `kind` for `lease` seconds (several nodes never get the same job).
+    async fn claim_jobs(&self, kind: &str, now: i64, lease: i64, limit: i64) -> Result<Vec<Job>, StoreError>;
+    /// Runs the certificate's queued jobs at once.
+    async fn hurry_jobs(&self, cert_id: &str, now: i64) -> Result<(), StoreError>;
+    /// Puts a job back for `run_at`, recording why it has not finished.
+    async fn retry_job(&self, id: i64, run_at: i64, error: &str) -> Result<(), StoreError>;
+    /// Ends a job (`done` or `failed`).
+    async fn end_job(&self, id: i64, state: &str, error: &str) -> Result<(), StoreError>;
+    /// Moves a pending certificate (status 0) to issued with its log row; false if it was not pending.
+    async fn mark_issued(&self, owner_uin: &str, id: &str, issued: &Issued, log: &NewLog, now: i64) -> Result<bool, StoreError>;
+    /// Moves a pending certificate to `status` with `msg` and its log row; false if it was not pending.
+    async fn mark_failed(&self, owner_uin: &str, id: &str, status: i64, msg: &str, log: &NewLog, now: i64) -> Result<bool, StoreError>;
 }

@@ -84,6 +84,21 @@ CREATE TABLE ca_hierarchies (
     intermediate_key BLOB_TYPE NOT NULL,
     created_at BIGINT NOT NULL
 );
+"#, r#"
+CREATE TABLE jobs (
+    id SERIAL_KEY,
+    kind TEXT NOT NULL,
+    owner_uin TEXT NOT NULL,
+    cert_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    run_at BIGINT NOT NULL,
+    deadline BIGINT NOT NULL,
+    attempts BIGINT NOT NULL,
+    lease_until BIGINT NOT NULL,
+    last_error TEXT NOT NULL
+);
+CREATE INDEX jobs_due ON jobs(state, run_at);
+CREATE INDEX jobs_cert ON jobs(cert_id);
 "#];
 
 /// The migrations with the backend's types: `postgres` or SQLite otherwise.

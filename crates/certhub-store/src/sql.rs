@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use certhub_core::model::{
-    Account, ApiKey, ApiKeySecret, CaRecord, CertQuery, CertRecord, DeleteTask, KeyKind, LogQuery, NewLog,
-    OperateLog, Tag,
+    Account, ApiKey, ApiKeySecret, CaRecord, CertQuery, CertRecord, DeleteTask, Issued, Job, KeyKind, LogQuery,
+    NewLog, OperateLog, Tag,
 };
 use certhub_core::{Store, StoreError};
 use sqlx::Row;
@@ -139,6 +139,28 @@ macro_rules! insert_log {
         .await
         .map_err(db)?
     };
+}
+
+/// Inserts a certificate row and its tag rows.
+macro_rules! insert_cert_rows {
+    ($tx:expr, $c:expr, $sans:expr, $tags:expr, $extra:expr, $sealed:expr) => {{
+        let (c, sans, tags, extra, sealed) = ($c, &$sans, &$tags, &$extra, &$sealed);
+            sqlx::query("INSERT INTO certificates (id, owner_uin, project_id, alias, source, cert_type, package_type, \
+                product_name, domain, sans, status, status_msg, verify_type, not_before, not_after, insert_time, cert_pem, \
+                fingerprint, key_algorithm, is_sm, has_key, ignore_notice, allow_download, tags, certificate_use, extra, private_key, seq) \
+                VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28)")
+                .bind(&c.id).bind(&c.owner_uin).bind(c.project_id).bind(&c.alias).bind(&c.source).bind(&c.cert_type)
+                .bind(&c.package_type).bind(&c.product_name).bind(&c.domain).bind(&sans).bind(c.status).bind(&c.status_msg)
+                .bind(&c.verify_type).bind(c.not_before).bind(c.not_after).bind(c.insert_time).bind(&c.cert_pem)
+                .bind(&c.fingerprint).bind(&c.key_algorithm).bind(i64::from(c.is_sm)).bind(i64::from(sealed.is_some()))
+                .bind(i64::from(c.ignore_expiry_notice)).bind(i64::from(c.allow_download)).bind(&tags)
+                .bind(&c.certificate_use).bind(&extra).bind(&sealed).bind(next_seq())
+                .execute(&mut *$tx).await.map_err(db)?;
+            for t in &c.tags {
+                sqlx::query("INSERT INTO cert_tags (cert_id, tag_key, tag_value) VALUES ($1, $2, $3)")
+                    .bind(&c.id).bind(&t.tag_key).bind(&t.tag_value).execute(&mut *$tx).await.map_err(db)?;
+            }
+    }};
 }
 
 impl SqlStore {
@@ -396,21 +418,7 @@ impl Store for SqlStore {
         let extra = json(&c.extra)?;
         with_pool!(self, p => {
             let mut tx = p.begin().await.map_err(db)?;
-            sqlx::query("INSERT INTO certificates (id, owner_uin, project_id, alias, source, cert_type, package_type, \
-                product_name, domain, sans, status, status_msg, verify_type, not_before, not_after, insert_time, cert_pem, \
-                fingerprint, key_algorithm, is_sm, has_key, ignore_notice, allow_download, tags, certificate_use, extra, private_key, seq) \
-                VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28)")
-                .bind(&c.id).bind(&c.owner_uin).bind(c.project_id).bind(&c.alias).bind(&c.source).bind(&c.cert_type)
-                .bind(&c.package_type).bind(&c.product_name).bind(&c.domain).bind(&sans).bind(c.status).bind(&c.status_msg)
-                .bind(&c.verify_type).bind(c.not_before).bind(c.not_after).bind(c.insert_time).bind(&c.cert_pem)
-                .bind(&c.fingerprint).bind(&c.key_algorithm).bind(i64::from(c.is_sm)).bind(i64::from(sealed.is_some()))
-                .bind(i64::from(c.ignore_expiry_notice)).bind(i64::from(c.allow_download)).bind(&tags)
-                .bind(&c.certificate_use).bind(&extra).bind(&sealed).bind(next_seq())
-                .execute(&mut *tx).await.map_err(db)?;
-            for t in &c.tags {
-                sqlx::query("INSERT INTO cert_tags (cert_id, tag_key, tag_value) VALUES ($1, $2, $3)")
-                    .bind(&c.id).bind(&t.tag_key).bind(&t.tag_value).execute(&mut *tx).await.map_err(db)?;
-            }
+            insert_cert_rows!(&mut *tx, c, sans, tags, extra, sealed);
             insert_log!(&mut *tx, c.owner_uin, log, now);
             tx.commit().await.map_err(db)?;
             Ok(())
@@ -636,5 +644,115 @@ impl Store for SqlStore {
 
     async fn cas(&self) -> Result<Vec<CaRecord>, StoreError> {
         self.ca_rows(None).await
+    }
+
+    async fn insert_pending_certificate(
+        &self,
+        c: &CertRecord,
+        private_key: &[u8],
+        log: &NewLog,
+        job_kind: &str,
+        deadline: i64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let sealed = Some(self.cipher.seal(&Self::key_context(&c.id), private_key)?);
+        let sans = json(&c.sans)?;
+        let tags = json(&c.tags)?;
+        let extra = json(&c.extra)?;
+        with_pool!(self, p => {
+            let mut tx = p.begin().await.map_err(db)?;
+            insert_cert_rows!(&mut *tx, c, sans, tags, extra, sealed);
+            insert_log!(&mut *tx, c.owner_uin, log, now);
+            sqlx::query("INSERT INTO jobs (kind, owner_uin, cert_id, state, run_at, deadline, attempts, lease_until, last_error) \
+                VALUES ($1, $2, $3, 'queued', $4, $5, 0, 0, '')")
+                .bind(job_kind).bind(&c.owner_uin).bind(&c.id).bind(now).bind(deadline)
+                .execute(&mut *tx).await.map_err(db)?;
+            tx.commit().await.map_err(db)?;
+            Ok(())
+        })
+    }
+
+    async fn claim_jobs(&self, kind: &str, now: i64, lease: i64, limit: i64) -> Result<Vec<Job>, StoreError> {
+        // One statement: SQLite serialises writers; PostgreSQL skips rows another node holds.
+        let lock = match self.pool {
+            Pool::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+            Pool::Sqlite(_) => "",
+        };
+        let sql = format!(
+            "UPDATE jobs SET lease_until = $1, attempts = attempts + 1 WHERE id IN \
+             (SELECT id FROM jobs WHERE kind = $2 AND state = 'queued' AND run_at <= $3 AND lease_until <= $3 ORDER BY run_at, id LIMIT $4{lock}) \
+             RETURNING id, kind, owner_uin, cert_id, run_at, deadline, attempts, last_error"
+        );
+        with_pool!(self, p => {
+            let rows = sqlx::query(&sql).bind(now + lease).bind(kind).bind(now).bind(limit).fetch_all(p).await.map_err(db)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(Job {
+                    id: r.try_get("id").map_err(db)?,
+                    kind: r.try_get("kind").map_err(db)?,
+                    owner_uin: r.try_get("owner_uin").map_err(db)?,
+                    cert_id: r.try_get("cert_id").map_err(db)?,
+                    run_at: r.try_get("run_at").map_err(db)?,
+                    deadline: r.try_get("deadline").map_err(db)?,
+                    attempts: r.try_get("attempts").map_err(db)?,
+                    last_error: r.try_get("last_error").map_err(db)?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    async fn hurry_jobs(&self, cert_id: &str, now: i64) -> Result<(), StoreError> {
+        with_pool!(self, p => {
+            sqlx::query("UPDATE jobs SET run_at = $1 WHERE cert_id = $2 AND state = 'queued' AND run_at > $1")
+                .bind(now).bind(cert_id).execute(p).await.map_err(db)?;
+            Ok(())
+        })
+    }
+
+    async fn retry_job(&self, id: i64, run_at: i64, error: &str) -> Result<(), StoreError> {
+        with_pool!(self, p => {
+            sqlx::query("UPDATE jobs SET run_at = $1, lease_until = 0, last_error = $2 WHERE id = $3")
+                .bind(run_at).bind(error).bind(id).execute(p).await.map_err(db)?;
+            Ok(())
+        })
+    }
+
+    async fn end_job(&self, id: i64, state: &str, error: &str) -> Result<(), StoreError> {
+        with_pool!(self, p => {
+            sqlx::query("UPDATE jobs SET state = $1, last_error = $2, lease_until = 0 WHERE id = $3")
+                .bind(state).bind(error).bind(id).execute(p).await.map_err(db)?;
+            Ok(())
+        })
+    }
+
+    async fn mark_issued(&self, owner_uin: &str, id: &str, issued: &Issued, log: &NewLog, now: i64) -> Result<bool, StoreError> {
+        with_pool!(self, p => {
+            let mut tx = p.begin().await.map_err(db)?;
+            let r = sqlx::query("UPDATE certificates SET status = 1, status_msg = '', cert_pem = $1, not_before = $2, not_after = $3, \
+                fingerprint = $4 WHERE owner_uin = $5 AND id = $6 AND status = 0")
+                .bind(&issued.cert_pem).bind(issued.not_before).bind(issued.not_after).bind(&issued.fingerprint)
+                .bind(owner_uin).bind(id).execute(&mut *tx).await.map_err(db)?;
+            if r.rows_affected() == 0 {
+                return Ok(false);
+            }
+            insert_log!(&mut *tx, owner_uin, log, now);
+            tx.commit().await.map_err(db)?;
+            Ok(true)
+        })
+    }
+
+    async fn mark_failed(&self, owner_uin: &str, id: &str, status: i64, msg: &str, log: &NewLog, now: i64) -> Result<bool, StoreError> {
+        with_pool!(self, p => {
+            let mut tx = p.begin().await.map_err(db)?;
+            let r = sqlx::query("UPDATE certificates SET status = $1, status_msg = $2 WHERE owner_uin = $3 AND id = $4 AND status = 0")
+                .bind(status).bind(msg).bind(owner_uin).bind(id).execute(&mut *tx).await.map_err(db)?;
+            if r.rows_affected() == 0 {
+                return Ok(false);
+            }
+            insert_log!(&mut *tx, owner_uin, log, now);
+            tx.commit().await.map_err(db)?;
+            Ok(true)
+        })
     }
 }

@@ -192,6 +192,30 @@ async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_
     assert_eq!(store.ca("ecdsa-p256").await.expect("get").as_ref(), Some(&ca));
     assert!(store.ca("rsa-2048").await.expect("get").is_none());
     assert_eq!(store.cas().await.expect("all").len(), 1);
+
+    // Pending certificates and their durable jobs.
+    let mut pending = cert("pend0001", &a.uin, "pending.example.com", now);
+    pending.status = 0;
+    pending.cert_pem = None;
+    store.insert_pending_certificate(&pending, b"PENDING-KEY", &log("pend0001", "apply"), "validate", now + 3600, now).await.expect("pending");
+    let jobs = store.claim_jobs("validate", now, 30, 10).await.expect("claim");
+    assert_eq!(jobs.len(), 1);
+    assert_eq!((jobs[0].cert_id.as_str(), jobs[0].attempts, jobs[0].deadline), ("pend0001", 1, now + 3600));
+    assert!(store.claim_jobs("validate", now + 1, 30, 10).await.expect("claim").is_empty(), "leased");
+    assert!(store.claim_jobs("other", now + 100, 30, 10).await.expect("claim").is_empty(), "kind");
+    store.retry_job(jobs[0].id, now + 60, "not yet").await.expect("retry");
+    assert!(store.claim_jobs("validate", now + 10, 30, 10).await.expect("claim").is_empty(), "not due");
+    store.hurry_jobs("pend0001", now + 10).await.expect("hurry");
+    let again = store.claim_jobs("validate", now + 10, 30, 10).await.expect("claim");
+    assert_eq!((again.len(), again[0].attempts, again[0].last_error.as_str()), (1, 2, "not yet"));
+    let issued = certhub_core::model::Issued { cert_pem: "PEM".into(), not_before: now, not_after: now + 90 * 86_400, fingerprint: "FPX".into() };
+    assert!(store.mark_issued(&a.uin, "pend0001", &issued, &log("pend0001", "issued"), now + 11).await.expect("issue"));
+    assert!(!store.mark_issued(&a.uin, "pend0001", &issued, &log("pend0001", "issued"), now + 12).await.expect("twice"));
+    assert!(!store.mark_failed(&a.uin, "pend0001", 2, "late", &log("pend0001", "failed"), now + 12).await.expect("fail issued"));
+    let got = store.certificate(&a.uin, "pend0001").await.expect("get").expect("present");
+    assert_eq!((got.status, got.cert_pem.as_deref(), got.fingerprint.as_deref()), (1, Some("PEM"), Some("FPX")));
+    store.end_job(again[0].id, "done", "").await.expect("end");
+    assert!(store.claim_jobs("validate", now + 10_000, 30, 10).await.expect("claim").is_empty(), "ended");
 }
 
 #[tokio::test]
