@@ -3,6 +3,7 @@
 //! This crate depends on nothing of ours; every other crate depends on it.
 
 pub mod clock;
+pub mod dcv;
 pub mod ids;
 pub mod model;
 pub mod status;
