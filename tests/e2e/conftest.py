@@ -36,7 +36,7 @@ def free_port():
 
 
 class Server:
-    def __init__(self, data_dir, multiplier="0"):
+    def __init__(self, data_dir, multiplier="0", extra=()):
         if not os.path.exists(BIN):
             pytest.exit(f"certhub binary not found at {BIN}; build it with `cargo build -p certhub`", returncode=1)
         self.data_dir = data_dir
@@ -46,7 +46,7 @@ class Server:
         self.log = open(os.path.join(data_dir, "serve.log"), "w")
         self.proc = subprocess.Popen(
             [BIN, "serve", "--listen", f"{self.host}:{self.port}", "--data-dir", data_dir,
-             "--public-url", self.url, "--rate-limit-multiplier", multiplier],
+             "--public-url", self.url, "--rate-limit-multiplier", multiplier, *extra],
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 30
         while time.time() < deadline:

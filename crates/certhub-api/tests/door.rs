@@ -42,7 +42,7 @@ async fn door(multiplier: f64) -> Door {
         store,
         clock,
         TrustStore::empty(),
-        ServiceConfig { public_url: "http://door.test".into(), download_url_ttl: 3600 },
+        ServiceConfig { public_url: "http://door.test".into(), download_url_ttl: 3600, dcv_window: 3600 },
         cipher.derive("download-url"),
     );
     let k = service.create_key("alice", KeyKind::Tencent).await.expect("key");

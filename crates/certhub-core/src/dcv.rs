@@ -34,3 +34,13 @@ impl DomainValidator for NoValidation {
         Err(DcvFailure::new("domain validation is not configured on this server"))
     }
 }
+
+/// A domain we are willing to validate: LDH labels, at least one dot, no IP literal, no wildcard.
+pub fn valid_domain(d: &str) -> bool {
+    if d.len() > 253 || d.parse::<std::net::IpAddr>().is_ok() || !d.contains('.') {
+        return false;
+    }
+    d.split('.').all(|l| {
+        !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-') && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    })
+}

@@ -162,8 +162,25 @@ pub trait Store: Send + Sync + 'static {
     async fn retry_job(&self, id: i64, run_at: i64, error: &str) -> Result<(), StoreError>;
     /// Ends a job (`done` or `failed`).
     async fn end_job(&self, id: i64, state: &str, error: &str) -> Result<(), StoreError>;
-    /// Moves a pending certificate (status 0) to issued with its log row; false if it was not pending.
+    /// Moves a pending certificate (status 0 or 4) to issued with its log row; false if it was not pending.
     async fn mark_issued(&self, owner_uin: &str, id: &str, issued: &Issued, log: &NewLog, now: i64) -> Result<bool, StoreError>;
-    /// Moves a pending certificate to `status` with `msg` and its log row; false if it was not pending.
-    async fn mark_failed(&self, owner_uin: &str, id: &str, status: i64, msg: &str, log: &NewLog, now: i64) -> Result<bool, StoreError>;
+    /// Applies a guarded status change with its log row (and job) in one transaction; false if the status did not match.
+    async fn transition(&self, owner_uin: &str, id: &str, t: &Transition<'_>, now: i64) -> Result<bool, StoreError>;
+}
+
+/// A status change that applies only while the certificate is in one of `from`.
+#[derive(Debug, Clone)]
+pub struct Transition<'a> {
+    /// The statuses the change may start from.
+    pub from: &'a [i64],
+    /// The new status.
+    pub to: i64,
+    /// The new status message.
+    pub msg: &'a str,
+    /// A replacement for the certificate's `extra` document, when it changes.
+    pub extra: Option<&'a serde_json::Value>,
+    /// The operation-log row written with the change.
+    pub log: &'a NewLog,
+    /// A job to queue with the change: kind and deadline.
+    pub job: Option<(&'a str, i64)>,
 }

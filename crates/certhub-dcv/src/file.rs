@@ -4,7 +4,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use certhub_core::dcv::{DcvFailure, DomainValidator};
+use certhub_core::dcv::{DcvFailure, DomainValidator, valid_domain};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -43,16 +43,6 @@ pub fn is_forbidden(ip: IpAddr) -> bool {
                 || v6.to_ipv4_mapped().is_some_and(|v4| is_forbidden(IpAddr::V4(v4)))
         }
     }
-}
-
-/// A domain we are willing to validate: LDH labels, a dot, no IP literal, no wildcard.
-pub fn valid_domain(d: &str) -> bool {
-    if d.len() > 253 || d.parse::<IpAddr>().is_ok() || !d.contains('.') {
-        return false;
-    }
-    d.split('.').all(|l| {
-        !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-') && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    })
 }
 
 impl FileValidator {

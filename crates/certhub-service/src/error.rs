@@ -42,6 +42,18 @@ pub enum ServiceError {
     /// Packaging failed.
     #[error("export failed: {0}")]
     Export(String),
+    /// The operation is not available on this server.
+    #[error("not supported: {0}")]
+    Unsupported(String),
+    /// The certificate is not pending (already issued, failed or cancelled).
+    #[error("the certificate does not exist or has already been issued")]
+    NotPending,
+    /// The account reached its free-certificate quota.
+    #[error("the number of free certificates exceeds the limit of {0}")]
+    FreeLimit(i64),
+    /// A contact e-mail is malformed.
+    #[error("invalid e-mail address")]
+    BadEmail,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

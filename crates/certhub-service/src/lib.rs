@@ -1,6 +1,7 @@
 //! certhub-service: the use cases every door shares (upload, describe, list,
 //! modify, download, delete) and the rules that go with them.
 
+pub mod apply;
 pub mod ca;
 pub mod certificates;
 pub mod downloads;
@@ -11,6 +12,7 @@ pub mod tasks;
 
 use std::sync::Arc;
 
+use certhub_core::dcv::{DomainValidator, NoValidation};
 use certhub_core::{Clock, Store};
 use certhub_pki::parse::TrustStore;
 
@@ -34,6 +36,8 @@ pub struct ServiceConfig {
     pub public_url: String,
     /// Lifetime of a download link, seconds.
     pub download_url_ttl: i64,
+    /// How long a pending order may wait for domain validation, seconds.
+    pub dcv_window: i64,
 }
 
 /// The service: the store, the clock and the settings behind every door.
@@ -44,6 +48,7 @@ pub struct Service {
     pub(crate) trust: Arc<TrustStore>,
     pub(crate) config: Arc<ServiceConfig>,
     pub(crate) url_key: Arc<[u8; 32]>,
+    pub(crate) validator: Arc<dyn DomainValidator>,
 }
 
 impl Service {
@@ -55,7 +60,20 @@ impl Service {
         config: ServiceConfig,
         url_key: [u8; 32],
     ) -> Self {
-        Self { store, clock, trust: Arc::new(trust), config: Arc::new(config), url_key: Arc::new(url_key) }
+        Self {
+            store,
+            clock,
+            trust: Arc::new(trust),
+            config: Arc::new(config),
+            url_key: Arc::new(url_key),
+            validator: Arc::new(NoValidation),
+        }
+    }
+
+    /// The same service validating domains with `validator`.
+    pub fn with_validator(mut self, validator: Arc<dyn DomainValidator>) -> Self {
+        self.validator = validator;
+        self
     }
 
     /// The current time, unix seconds.

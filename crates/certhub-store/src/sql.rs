@@ -12,6 +12,7 @@ use certhub_core::model::{
     Account, ApiKey, ApiKeySecret, CaRecord, CertQuery, CertRecord, DeleteTask, Issued, Job, KeyKind, LogQuery,
     NewLog, OperateLog, Tag,
 };
+use certhub_core::store::Transition;
 use certhub_core::{Store, StoreError};
 use sqlx::Row;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -730,7 +731,7 @@ impl Store for SqlStore {
         with_pool!(self, p => {
             let mut tx = p.begin().await.map_err(db)?;
             let r = sqlx::query("UPDATE certificates SET status = 1, status_msg = '', cert_pem = $1, not_before = $2, not_after = $3, \
-                fingerprint = $4 WHERE owner_uin = $5 AND id = $6 AND status = 0")
+                fingerprint = $4 WHERE owner_uin = $5 AND id = $6 AND status IN (0, 4)")
                 .bind(&issued.cert_pem).bind(issued.not_before).bind(issued.not_after).bind(&issued.fingerprint)
                 .bind(owner_uin).bind(id).execute(&mut *tx).await.map_err(db)?;
             if r.rows_affected() == 0 {
@@ -742,15 +743,31 @@ impl Store for SqlStore {
         })
     }
 
-    async fn mark_failed(&self, owner_uin: &str, id: &str, status: i64, msg: &str, log: &NewLog, now: i64) -> Result<bool, StoreError> {
+    async fn transition(&self, owner_uin: &str, id: &str, t: &Transition<'_>, now: i64) -> Result<bool, StoreError> {
+        if t.from.is_empty() {
+            return Ok(false);
+        }
+        // The statuses are integers we format ourselves, never caller text.
+        let from = t.from.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+        let extra = t.extra.map(json).transpose()?;
+        let sql = format!(
+            "UPDATE certificates SET status = $1, status_msg = $2, extra = COALESCE($3, extra) \
+             WHERE owner_uin = $4 AND id = $5 AND status IN ({from})"
+        );
         with_pool!(self, p => {
             let mut tx = p.begin().await.map_err(db)?;
-            let r = sqlx::query("UPDATE certificates SET status = $1, status_msg = $2 WHERE owner_uin = $3 AND id = $4 AND status = 0")
-                .bind(status).bind(msg).bind(owner_uin).bind(id).execute(&mut *tx).await.map_err(db)?;
+            let r = sqlx::query(&sql).bind(t.to).bind(t.msg).bind(&extra).bind(owner_uin).bind(id)
+                .execute(&mut *tx).await.map_err(db)?;
             if r.rows_affected() == 0 {
                 return Ok(false);
             }
-            insert_log!(&mut *tx, owner_uin, log, now);
+            insert_log!(&mut *tx, owner_uin, t.log, now);
+            if let Some((kind, deadline)) = t.job {
+                sqlx::query("INSERT INTO jobs (kind, owner_uin, cert_id, state, run_at, deadline, attempts, lease_until, last_error) \
+                    VALUES ($1, $2, $3, 'queued', $4, $5, 0, 0, '')")
+                    .bind(kind).bind(owner_uin).bind(id).bind(now).bind(deadline)
+                    .execute(&mut *tx).await.map_err(db)?;
+            }
             tx.commit().await.map_err(db)?;
             Ok(true)
         })

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use certhub_core::Store;
+use certhub_core::store::Transition;
 use certhub_core::model::{CertOrder, CertQuery, CertRecord, KeyKind, LogQuery, NewLog, Tag};
 use certhub_store::{KeyCipher, SqlStore};
 use sqlx::Connection;
@@ -211,11 +212,24 @@ async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_
     let issued = certhub_core::model::Issued { cert_pem: "PEM".into(), not_before: now, not_after: now + 90 * 86_400, fingerprint: "FPX".into() };
     assert!(store.mark_issued(&a.uin, "pend0001", &issued, &log("pend0001", "issued"), now + 11).await.expect("issue"));
     assert!(!store.mark_issued(&a.uin, "pend0001", &issued, &log("pend0001", "issued"), now + 12).await.expect("twice"));
-    assert!(!store.mark_failed(&a.uin, "pend0001", 2, "late", &log("pend0001", "failed"), now + 12).await.expect("fail issued"));
+    let late = log("pend0001", "failed");
+    let fail = Transition { from: &[0, 4], to: 2, msg: "late", extra: None, log: &late, job: None };
+    assert!(!store.transition(&a.uin, "pend0001", &fail, now + 12).await.expect("fail issued"));
     let got = store.certificate(&a.uin, "pend0001").await.expect("get").expect("present");
     assert_eq!((got.status, got.cert_pem.as_deref(), got.fingerprint.as_deref()), (1, Some("PEM"), Some("FPX")));
     store.end_job(again[0].id, "done", "").await.expect("end");
     assert!(store.claim_jobs("validate", now + 10_000, 30, 10).await.expect("claim").is_empty(), "ended");
+    // A guarded change that matches moves the status, replaces extra, logs and queues its job at once.
+    let patched = serde_json::json!({"revoke_reason": "keyCompromise"});
+    let revoking = log("pend0001", "revoke");
+    let t = Transition { from: &[1], to: 9, msg: "REVOKING", extra: Some(&patched), log: &revoking, job: Some(("revoke", now + 100)) };
+    assert!(store.transition(&a.uin, "pend0001", &t, now + 13).await.expect("revoke"));
+    let c = store.certificate(&a.uin, "pend0001").await.expect("read").expect("exists");
+    assert_eq!((c.status, c.status_msg.as_str(), &c.extra), (9, "REVOKING", &patched));
+    assert!(!store.transition(&b.uin, "pend0001", &t, now + 13).await.expect("other account"), "scoped to the account");
+    let jobs = store.claim_jobs("revoke", now + 14, 60, 10).await.expect("claim");
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].cert_id, "pend0001");
 }
 
 #[tokio::test]
@@ -280,5 +294,6 @@ async fn postgres_suite() {
     let again = SqlStore::connect(&url, cipher()).await.expect("reconnect");
     assert!(again.api_key("AKIDtest1").await.expect("lookup").is_some());
     again.close().await;
-    sqlx::query(&format!("DROP DATABASE {db}")).execute(&mut admin).await.expect("drop database");
+    // Dropped raw connections may linger a moment server-side; FORCE ends them.
+    sqlx::query(&format!("DROP DATABASE {db} WITH (FORCE)")).execute(&mut admin).await.expect("drop database");
 }

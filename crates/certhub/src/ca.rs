@@ -11,7 +11,7 @@ async fn service(store: &StoreArgs, public_url: &str) -> Result<certhub_service:
     let file = config::load_file(store.config.as_deref())?;
     let settings = config::store_settings(store, &file);
     let (db, cipher) = wiring::open(&settings).await?;
-    Ok(wiring::service(db, &cipher, public_url.trim_end_matches('/'), 3600))
+    Ok(wiring::service(db, &cipher, public_url.trim_end_matches('/'), 3600, 7 * 86_400))
 }
 
 fn describe(der: &[u8]) -> serde_json::Value {

@@ -87,6 +87,12 @@ pub struct ServeArgs {
     /// Multiplies the vendor's per-key, per-action rate limits; 0 turns limiting off.
     #[arg(long, env = "CERTHUB_RATE_LIMIT_MULTIPLIER")]
     pub rate_limit_multiplier: Option<f64>,
+    /// Port FILE validation connects to (default 80).
+    #[arg(long, env = "CERTHUB_DCV_HTTP_PORT")]
+    pub dcv_http_port: Option<u16>,
+    /// Connect FILE validation to this address instead of resolving the domain (labs, tests; allows loopback).
+    #[arg(long, env = "CERTHUB_DCV_CONNECT_TO")]
+    pub dcv_connect_to: Option<std::net::IpAddr>,
     /// Log format: `text` or `json`.
     #[arg(long, env = "CERTHUB_LOG_FORMAT")]
     pub log_format: Option<String>,

@@ -26,6 +26,12 @@ pub struct FileConfig {
     pub download_url_ttl_seconds: Option<i64>,
     /// Log format.
     pub log_format: Option<String>,
+    /// FILE validation port.
+    pub dcv_http_port: Option<u16>,
+    /// FILE validation connects here.
+    pub dcv_connect_to: Option<std::net::IpAddr>,
+    /// How long an order may wait for validation, seconds (default 7 days).
+    pub dcv_window_seconds: Option<i64>,
 }
 
 /// Reads the TOML file, if one was named.
@@ -72,6 +78,12 @@ pub struct ServeSettings {
     pub download_url_ttl: i64,
     /// `text` or `json`.
     pub log_format: String,
+    /// FILE validation port.
+    pub dcv_http_port: u16,
+    /// FILE validation connects here.
+    pub dcv_connect_to: Option<std::net::IpAddr>,
+    /// Validation window, seconds.
+    pub dcv_window: i64,
 }
 
 /// Resolves the serve settings.
@@ -101,5 +113,8 @@ pub fn serve_settings(args: &ServeArgs) -> Result<ServeSettings, String> {
         max_skew: file.max_skew_seconds.unwrap_or(300),
         download_url_ttl: file.download_url_ttl_seconds.unwrap_or(3600),
         log_format,
+        dcv_http_port: args.dcv_http_port.or(file.dcv_http_port).unwrap_or(80),
+        dcv_connect_to: args.dcv_connect_to.or(file.dcv_connect_to),
+        dcv_window: file.dcv_window_seconds.unwrap_or(7 * 86_400),
     })
 }

@@ -10,7 +10,7 @@ async fn service(store: &StoreArgs) -> Result<certhub_service::Service, String> 
     let file = config::load_file(store.config.as_deref())?;
     let settings = config::store_settings(store, &file);
     let (db, cipher) = wiring::open(&settings).await?;
-    Ok(wiring::service(db, &cipher, "http://127.0.0.1", 3600))
+    Ok(wiring::service(db, &cipher, "http://127.0.0.1", 3600, 7 * 86_400))
 }
 
 /// Runs a key subcommand.

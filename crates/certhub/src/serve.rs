@@ -46,7 +46,14 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     init_logs(&settings.log_format);
     let metrics = PrometheusBuilder::new().install_recorder().map_err(|e| format!("metrics: {e}"))?;
     let (store, cipher) = wiring::open(&settings.store).await?;
-    let service = wiring::service(store.clone(), &cipher, &settings.public_url, settings.download_url_ttl);
+    let validator = certhub_dcv::FileValidator {
+        port: settings.dcv_http_port,
+        connect_to: settings.dcv_connect_to,
+        allow_private: settings.dcv_connect_to.is_some(),
+        timeout: Duration::from_secs(10),
+    };
+    let service = wiring::service(store.clone(), &cipher, &settings.public_url, settings.download_url_ttl, settings.dcv_window)
+        .with_validator(Arc::new(validator));
     let state = AppState {
         service: service.clone(),
         limiter: Arc::new(RateLimiter::new(settings.rate_limit_multiplier)),
@@ -65,6 +72,9 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         loop {
             if let Err(e) = worker_service.run_delete_tasks().await {
                 tracing::warn!(error = %e, "delete tasks");
+            }
+            if let Err(e) = worker_service.run_validations().await {
+                tracing::warn!(error = %e, "validation jobs");
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }

@@ -29,13 +29,13 @@ pub async fn open(settings: &StoreSettings) -> Result<(Arc<SqlStore>, Arc<KeyCip
 }
 
 /// The service over a store.
-pub fn service(store: Arc<SqlStore>, cipher: &KeyCipher, public_url: &str, download_url_ttl: i64) -> Service {
+pub fn service(store: Arc<SqlStore>, cipher: &KeyCipher, public_url: &str, download_url_ttl: i64, dcv_window: i64) -> Service {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     Service::new(
         store,
         clock,
         TrustStore::system(),
-        ServiceConfig { public_url: public_url.to_string(), download_url_ttl },
+        ServiceConfig { public_url: public_url.to_string(), download_url_ttl, dcv_window },
         cipher.derive("download-url"),
     )
 }

@@ -28,6 +28,10 @@ pub fn to_api(e: ServiceError) -> ApiError {
         ServiceError::DownloadNotAllowed => "FailedOperation.CertificateNotAllowDownload",
         ServiceError::ServiceTypeNotSupported(_) => "FailedOperation.CertificateDownloadServiceTypeNotSupport",
         ServiceError::LinkInvalid => "FailedOperation",
+        ServiceError::Unsupported(_) => "UnsupportedOperation",
+        ServiceError::NotPending => "FailedOperation.CertificateNotFoundOrAudited",
+        ServiceError::FreeLimit(_) => "FailedOperation.ExceedsFreeLimit",
+        ServiceError::BadEmail => "InvalidParameterValue.CertificateEmailParseInvalid",
         ServiceError::Export(_) | ServiceError::Store(_) => {
             tracing::error!(error = %msg, "internal error");
             return ApiError::new("InternalError", "Internal error.");

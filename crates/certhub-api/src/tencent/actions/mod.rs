@@ -1,6 +1,7 @@
 //! One module per group of actions; one function per action, with typed request
 //! and response structs named after it.
 
+pub mod apply;
 pub mod delete;
 pub mod describe;
 pub mod download;

@@ -1,0 +1,156 @@
+"""ApplyCertificate with FILE validation, issued by certhub's own CA, verified with openssl."""
+
+import base64
+import functools
+import http.server
+import io
+import os
+import subprocess
+import threading
+import time
+import zipfile
+
+import pytest
+from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+from tencentcloud.ssl.v20191205 import models
+
+from conftest import BIN, Account, Server, free_port, upload
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def webroot(workdir):
+    root = os.path.join(workdir, "webroot")
+    os.makedirs(root, exist_ok=True)
+    port = free_port()
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(Quiet, directory=root))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield root, port
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def dcv_server(workdir, webroot):
+    data = os.path.join(workdir, "dcv-data")
+    os.makedirs(data)
+    cfg = os.path.join(workdir, "dcv.toml")
+    with open(cfg, "w") as f:
+        f.write("dcv_window_seconds = 6\n")
+    s = Server(data, extra=("--dcv-http-port", str(webroot[1]), "--dcv-connect-to", "127.0.0.1", "--config", cfg))
+    yield s
+    assert s.stop() == 0
+
+
+def code_of(fn):
+    with pytest.raises(TencentCloudSDKException) as e:
+        fn()
+    return e.value.code
+
+
+def publish(webroot, dv):
+    d = os.path.join(webroot[0], dv["DvAuthPath"].strip("/"))
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, dv["DvAuthKey"]), "w") as f:
+        f.write(dv["DvAuthValue"] + "\n")
+
+
+def wait_status(c, cid, want, seconds=60):
+    deadline = time.time() + seconds
+    while True:
+        info = c.call_json("DescribeCertificate", {"CertificateId": cid})["Response"]
+        if info["Status"] == want or time.time() > deadline:
+            return info
+        try:
+            c.call_json("CompleteCertificate", {"CertificateId": cid})
+        except TencentCloudSDKException:
+            pass
+        time.sleep(0.5)
+
+
+@pytest.mark.parametrize("algo", ["ECC", "RSA"])
+def test_apply_file_validate_issue_download(dcv_server, webroot, workdir, algo):
+    acct = Account(dcv_server, f"applicant-{algo}")
+    c = acct.client()
+    domain = f"www.{algo.lower()}.dcv.test"
+    req = models.ApplyCertificateRequest()
+    req.DvAuthMethod, req.DomainName, req.Alias = "FILE", domain, "free"
+    if algo == "ECC":
+        req.CsrEncryptAlgo, req.CsrKeyParameter = "ECC", "prime256v1"
+    cid = c.ApplyCertificate(req).CertificateId
+    info = c.call_json("DescribeCertificate", {"CertificateId": cid})["Response"]
+    assert (info["Status"], info["StatusMsg"], info["VerifyType"], info["PackageType"]) == (0, "PENDING-DCV", "FILE", "83")
+    dv = info["DvAuthDetail"]
+    assert dv["DvAuthDomain"] == domain and dv["DvAuthPath"] == "/.well-known/pki-validation/"
+    assert dv["DvAuths"][0]["DvAuthVerifyType"] == "FILE" and len(dv["DvAuthValue"]) > 20
+    # Not published yet: stays pending.
+    c.call_json("CompleteCertificate", {"CertificateId": cid})
+    assert c.call_json("DescribeCertificate", {"CertificateId": cid})["Response"]["Status"] == 0
+    assert code_of(lambda: c.call_json("DownloadCertificate", {"CertificateId": cid})) == "FailedOperation.InvalidCertificateStatusCode"
+    publish(webroot, dv)
+    info = wait_status(c, cid, 1)
+    assert info["Status"] == 1, info
+    assert info["CertEndTime"] and info["SubjectAltName"] == [domain]
+    assert code_of(lambda: c.call_json("CompleteCertificate", {"CertificateId": cid})) == "FailedOperation.CertificateNotFoundOrAudited"
+    # The issued chain verifies against certhub's root, and the generated key matches.
+    family = "ecdsa" if algo == "ECC" else "rsa"
+    root = subprocess.run([BIN, "ca", "export", "--data-dir", dcv_server.data_dir, "--family", family, "--root-only"],
+                          capture_output=True, text=True, check=True).stdout
+    d = os.path.join(workdir, f"issued-{algo}")
+    os.makedirs(d)
+    with open(os.path.join(d, "root.pem"), "w") as f:
+        f.write(root)
+    content = base64.b64decode(c.call_json("DownloadCertificate", {"CertificateId": cid})["Response"]["Content"])
+    zipfile.ZipFile(io.BytesIO(content)).extractall(d)
+    n = f"{domain}_apache"
+    r = subprocess.run(["openssl", "verify", "-CAfile", "root.pem", "-untrusted", f"{n}/root_bundle.crt", "-purpose", "sslserver",
+                        f"{n}/{domain}.crt"], cwd=d, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    text = subprocess.run(["openssl", "x509", "-in", f"{n}/{domain}.crt", "-noout", "-text"], cwd=d, capture_output=True, text=True).stdout
+    assert f"OCSP - URI:{dcv_server.url}/ocsp" in text and f"URI:{dcv_server.url}/crl/" in text
+    pub_cert = subprocess.run(["openssl", "x509", "-in", f"{n}/{domain}.crt", "-pubkey", "-noout"], cwd=d, capture_output=True, text=True).stdout
+    pub_key = subprocess.run(["openssl", "pkey", "-in", f"{n}/{domain}.key", "-pubout"], cwd=d, capture_output=True, text=True).stdout
+    assert pub_cert.strip() == pub_key.strip() and pub_cert
+    kinds = [x["Type"] for x in c.call_json("DescribeCertificateOperateLogs", {})["Response"]["OperateLogs"]]
+    assert "apply" in kinds and "issued" in kinds
+
+
+def test_unvalidated_order_fails_at_the_deadline(dcv_server):
+    c = Account(dcv_server, "late").client()
+    cid = c.call_json("ApplyCertificate", {"DvAuthMethod": "FILE", "DomainName": "late.dcv.test",
+                                           "CsrEncryptAlgo": "ECC", "CsrKeyParameter": "prime256v1"})["Response"]["CertificateId"]
+    info = wait_status(c, cid, 2, seconds=40)
+    assert info["Status"] == 2 and "超时" in info["StatusMsg"], info
+
+
+def test_wrong_content_stays_pending(dcv_server, webroot):
+    c = Account(dcv_server, "wrong").client()
+    cid = c.call_json("ApplyCertificate", {"DvAuthMethod": "FILE", "DomainName": "wrong.dcv.test",
+                                           "CsrEncryptAlgo": "ECC", "CsrKeyParameter": "prime256v1"})["Response"]["CertificateId"]
+    dv = c.call_json("DescribeCertificate", {"CertificateId": cid})["Response"]["DvAuthDetail"]
+    publish(webroot, {**dv, "DvAuthValue": "not-the-value"})
+    c.call_json("CompleteCertificate", {"CertificateId": cid})
+    assert c.call_json("DescribeCertificate", {"CertificateId": cid})["Response"]["Status"] == 0
+
+
+def test_apply_rejects_bad_input(dcv_server, rsa_chain):
+    c = Account(dcv_server, "picky").client()
+    apply = lambda **p: c.call_json("ApplyCertificate", {"DvAuthMethod": "FILE", "DomainName": "ok.dcv.test", **p})  # noqa: E731
+    for domain in ["1.2.3.4", "*.wild.dcv.test", "bad_domain.test", "nodot", "a" * 70 + ".test", "-x.test"]:
+        assert code_of(lambda: apply(DomainName=domain)) == "InvalidParameterValue", domain
+    assert code_of(lambda: apply(DvAuthMethod="EMAIL")) == "InvalidParameterValue"
+    assert code_of(lambda: apply(DvAuthMethod="DNS")) == "UnsupportedOperation"
+    assert code_of(lambda: apply(PackageType="84")) == "InvalidParameterValue"
+    assert code_of(lambda: apply(ValidityPeriod="12")) == "InvalidParameterValue"
+    assert code_of(lambda: apply(CsrEncryptAlgo="ECC")) == "MissingParameter"
+    assert code_of(lambda: apply(CsrEncryptAlgo="RSA", CsrKeyParameter="4096")) == "InvalidParameterValue"
+    assert code_of(lambda: apply(ContactEmail="not-an-email")) == "InvalidParameterValue.CertificateEmailParseInvalid"
+    assert code_of(lambda: apply(DeleteDnsAutoRecord=True)) == "InvalidParameterValue"
+    assert code_of(lambda: apply(DnsNames=["www.ok.dcv.test"])) == "InvalidParameterValue"
+    assert code_of(lambda: c.call_json("ApplyCertificate", {"DomainName": "ok.dcv.test"})) == "MissingParameter"
+    uploaded = upload(c, rsa_chain)["CertificateId"]
+    assert code_of(lambda: c.call_json("CompleteCertificate", {"CertificateId": uploaded})) == "FailedOperation.CertificateNotFoundOrAudited"
+    assert code_of(lambda: c.call_json("CompleteCertificate", {"CertificateId": "nope1234"})) == "FailedOperation.CertificateNotFoundOrAudited"
