@@ -15,6 +15,9 @@ command -v curl >/dev/null || missing+=(curl)
 command -v unzip >/dev/null || missing+=(unzip)
 command -v keytool >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v pg_isready >/dev/null || missing+=(postgresql-client)
+command -v named >/dev/null || [ -x /usr/sbin/named ] || missing+=(bind9)
+command -v nsupdate >/dev/null || missing+=(bind9-dnsutils)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
 if ((${#missing[@]})); then
     export DEBIAN_FRONTEND=noninteractive

@@ -36,7 +36,7 @@ def free_port():
 
 
 class Server:
-    def __init__(self, data_dir, multiplier="0", extra=()):
+    def __init__(self, data_dir, multiplier="0", extra=(), env=None):
         if not os.path.exists(BIN):
             pytest.exit(f"certhub binary not found at {BIN}; build it with `cargo build -p certhub`", returncode=1)
         self.data_dir = data_dir
@@ -47,7 +47,7 @@ class Server:
         self.proc = subprocess.Popen(
             [BIN, "serve", "--listen", f"{self.host}:{self.port}", "--data-dir", data_dir,
              "--public-url", self.url, "--rate-limit-multiplier", multiplier, *extra],
-            stdout=self.log, stderr=subprocess.STDOUT)
+            stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
@@ -144,3 +144,26 @@ def upload(client, chain, key=None, **extra):
               "CertificatePrivateKey": key if key is not None else chain.key}
     params.update(extra)
     return client.call_json("UploadCertificate", params)["Response"]
+
+
+def code_of(fn):
+    """The Tencent error code `fn` fails with (it must fail)."""
+    from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+    with pytest.raises(TencentCloudSDKException) as e:
+        fn()
+    return e.value.code
+
+
+def wait_status(c, cid, want, seconds=60):
+    """Polls DescribeCertificate (nudging with CompleteCertificate) until the status is `want` or time runs out."""
+    from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+    deadline = time.time() + seconds
+    while True:
+        info = c.call_json("DescribeCertificate", {"CertificateId": cid})["Response"]
+        if info["Status"] == want or time.time() > deadline:
+            return info
+        try:
+            c.call_json("CompleteCertificate", {"CertificateId": cid})
+        except TencentCloudSDKException:
+            pass
+        time.sleep(0.5)

@@ -7,14 +7,12 @@ import io
 import os
 import subprocess
 import threading
-import time
 import zipfile
 
 import pytest
-from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.ssl.v20191205 import models
 
-from conftest import BIN, Account, Server, free_port, upload
+from conftest import BIN, Account, Server, code_of, free_port, upload, wait_status
 
 
 class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -45,30 +43,11 @@ def dcv_server(workdir, webroot):
     assert s.stop() == 0
 
 
-def code_of(fn):
-    with pytest.raises(TencentCloudSDKException) as e:
-        fn()
-    return e.value.code
-
-
 def publish(webroot, dv):
     d = os.path.join(webroot[0], dv["DvAuthPath"].strip("/"))
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, dv["DvAuthKey"]), "w") as f:
         f.write(dv["DvAuthValue"] + "\n")
-
-
-def wait_status(c, cid, want, seconds=60):
-    deadline = time.time() + seconds
-    while True:
-        info = c.call_json("DescribeCertificate", {"CertificateId": cid})["Response"]
-        if info["Status"] == want or time.time() > deadline:
-            return info
-        try:
-            c.call_json("CompleteCertificate", {"CertificateId": cid})
-        except TencentCloudSDKException:
-            pass
-        time.sleep(0.5)
 
 
 @pytest.mark.parametrize("algo", ["ECC", "RSA"])
@@ -142,7 +121,7 @@ def test_apply_rejects_bad_input(dcv_server, rsa_chain):
     for domain in ["1.2.3.4", "*.wild.dcv.test", "bad_domain.test", "nodot", "a" * 70 + ".test", "-x.test"]:
         assert code_of(lambda: apply(DomainName=domain)) == "InvalidParameterValue", domain
     assert code_of(lambda: apply(DvAuthMethod="EMAIL")) == "InvalidParameterValue"
-    assert code_of(lambda: apply(DvAuthMethod="DNS")) == "UnsupportedOperation"
+    assert code_of(lambda: apply(DvAuthMethod="DNS_AUTO")) == "FailedOperation.InvalidParam", "no zone configured"
     assert code_of(lambda: apply(PackageType="84")) == "InvalidParameterValue"
     assert code_of(lambda: apply(ValidityPeriod="12")) == "InvalidParameterValue"
     assert code_of(lambda: apply(CsrEncryptAlgo="ECC")) == "MissingParameter"

@@ -51,7 +51,7 @@ def test_common_errors_through_the_sdk(alice):
     assert code_of(lambda: c.call_json("DescribeCertificate", {})) == "MissingParameter"
     assert code_of(lambda: c.call_json("DescribeCertificates", {"Limit": "abc"})) == "InvalidParameter"
     assert code_of(lambda: c.call_json("DescribeHostCdnInstanceList", {})) == "UnsupportedOperation"
-    assert code_of(lambda: c.call_json("CheckCertificateDomainVerification", {"CertificateId": "abc"})) == "UnsupportedOperation"
+    assert code_of(lambda: c.call_json("DeployCertificateInstance", {"CertificateId": "abc", "InstanceIdList": ["x"]})) == "UnsupportedOperation"
 
 
 def sdk_error(r):

@@ -144,11 +144,11 @@ pub trait Store: Send + Sync + 'static {
     /// Every family stored, keys decrypted.
     async fn cas(&self) -> Result<Vec<CaRecord>, StoreError>;
 
-    /// Inserts a pending certificate, its sealed key, its log row and its first job in one transaction.
+    /// Inserts a pending certificate, its sealed key (if certhub holds one), its log row and its first job in one transaction.
     async fn insert_pending_certificate(
         &self,
         cert: &CertRecord,
-        private_key: &[u8],
+        private_key: Option<&[u8]>,
         log: &NewLog,
         job_kind: &str,
         deadline: i64,

@@ -3,8 +3,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use async_trait::async_trait;
-use certhub_core::dcv::{DcvFailure, DomainValidator, valid_domain};
+use certhub_core::dcv::{DcvFailure, Method, valid_domain};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -52,38 +51,38 @@ impl FileValidator {
         }
         let found: Vec<SocketAddr> = tokio::net::lookup_host((domain, self.port))
             .await
-            .map_err(|e| DcvFailure::new(format!("cannot resolve {domain}: {e}")))?
+            .map_err(|e| DcvFailure::not_found(Method::File, format!("cannot resolve {domain}: {e}")))?
             .collect();
         let allowed: Vec<SocketAddr> = found.iter().copied().filter(|a| self.allow_private || !is_forbidden(a.ip())).collect();
         if allowed.is_empty() {
-            return Err(DcvFailure::new(format!("{domain} resolves only to private or reserved addresses")));
+            return Err(DcvFailure::not_found(Method::File, format!("{domain} resolves only to private or reserved addresses")));
         }
         Ok(allowed)
     }
 
     async fn fetch(&self, domain: &str, path: &str) -> Result<(u16, Vec<u8>), DcvFailure> {
         let addrs = self.addresses(domain).await?;
-        let mut last = DcvFailure::new("no address");
+        let mut last = DcvFailure::not_found(Method::File, "no address");
         for addr in addrs {
             match TcpStream::connect(addr).await {
                 Ok(mut s) => {
                     let req = format!("GET {path} HTTP/1.1\r\nHost: {domain}\r\nUser-Agent: certhub-dcv\r\nAccept: */*\r\nConnection: close\r\n\r\n");
-                    s.write_all(req.as_bytes()).await.map_err(|e| DcvFailure::new(format!("write to {addr}: {e}")))?;
+                    s.write_all(req.as_bytes()).await.map_err(|e| DcvFailure::not_found(Method::File, format!("write to {addr}: {e}")))?;
                     let mut buf = Vec::new();
                     let mut chunk = [0u8; 8192];
                     loop {
-                        let n = s.read(&mut chunk).await.map_err(|e| DcvFailure::new(format!("read from {addr}: {e}")))?;
+                        let n = s.read(&mut chunk).await.map_err(|e| DcvFailure::not_found(Method::File, format!("read from {addr}: {e}")))?;
                         if n == 0 {
                             break;
                         }
                         buf.extend_from_slice(&chunk[..n]);
                         if buf.len() > MAX_RESPONSE {
-                            return Err(DcvFailure::new(format!("the response from {addr} exceeds {MAX_RESPONSE} bytes")));
+                            return Err(DcvFailure::not_found(Method::File, format!("the response from {addr} exceeds {MAX_RESPONSE} bytes")));
                         }
                     }
                     return parse_response(&buf);
                 }
-                Err(e) => last = DcvFailure::new(format!("cannot connect to {addr}: {e}")),
+                Err(e) => last = DcvFailure::not_found(Method::File, format!("cannot connect to {addr}: {e}")),
             }
         }
         Err(last)
@@ -92,7 +91,7 @@ impl FileValidator {
 
 /// Status and body of a complete HTTP/1.x response (Content-Length, chunked, or to end of stream).
 fn parse_response(buf: &[u8]) -> Result<(u16, Vec<u8>), DcvFailure> {
-    let bad = || DcvFailure::new("malformed HTTP response");
+    let bad = || DcvFailure::not_found(Method::File, "malformed HTTP response");
     let end = buf.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(bad)?;
     let head = std::str::from_utf8(&buf[..end]).map_err(|_| bad())?;
     let mut lines = head.split("\r\n");
@@ -130,24 +129,25 @@ fn dechunk(mut b: &[u8]) -> Option<Vec<u8>> {
     }
 }
 
-#[async_trait]
-impl DomainValidator for FileValidator {
-    async fn check_file(&self, domain: &str, path: &str, expected: &str) -> Result<(), DcvFailure> {
+impl FileValidator {
+    /// `http://{domain}{path}` must answer 200 with exactly `expected` (surrounding whitespace ignored).
+    pub async fn check_file(&self, domain: &str, path: &str, expected: &str) -> Result<(), DcvFailure> {
         if !valid_domain(domain) {
-            return Err(DcvFailure::new(format!("{domain:?} is not a valid domain name")));
+            return Err(DcvFailure::not_found(Method::File, format!("{domain:?} is not a valid domain name")));
         }
         let (status, body) = tokio::time::timeout(self.timeout, self.fetch(domain, path))
             .await
-            .map_err(|_| DcvFailure::new(format!("http://{domain}{path} timed out")))??;
+            .map_err(|_| DcvFailure::not_found(Method::File, format!("http://{domain}{path} timed out")))??;
         if (300..400).contains(&status) {
-            return Err(DcvFailure::new(format!("http://{domain}{path} redirects; redirects are not followed")));
+            return Err(DcvFailure::not_found(Method::File, format!("http://{domain}{path} redirects; redirects are not followed")));
         }
         if status != 200 {
-            return Err(DcvFailure::new(format!("http://{domain}{path} answered HTTP {status}")));
+            return Err(DcvFailure::not_found(Method::File, format!("http://{domain}{path} answered HTTP {status}")));
         }
         let text = String::from_utf8_lossy(&body);
         if text.trim() != expected {
-            return Err(DcvFailure::new(format!("http://{domain}{path} does not contain the expected value")));
+            let seen: String = text.trim().chars().take(128).collect();
+            return Err(DcvFailure::mismatch(Method::File, format!("http://{domain}{path} does not contain the expected value"), vec![seen]));
         }
         Ok(())
     }
@@ -179,7 +179,8 @@ mod tests {
     async fn outcomes() {
         let ok = serve_once(b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nsecret\n".to_vec()).await;
         assert!(v(ok).check_file("a.example.test", "/x", "secret").await.is_ok());
-        assert!(v(ok).check_file("a.example.test", "/x", "other").await.is_err());
+        let wrong = v(ok).check_file("a.example.test", "/x", "other").await.unwrap_err();
+        assert_eq!((wrong.local_check, wrong.found.as_slice()), (-5, ["secret".to_string()].as_slice()));
         let chunked = serve_once(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nsec\r\n3\r\nret\r\n0\r\n\r\n".to_vec()).await;
         assert!(v(chunked).check_file("a.example.test", "/x", "secret").await.is_ok());
         let redirect = serve_once(b"HTTP/1.1 302 Found\r\nLocation: http://evil.test/\r\nContent-Length: 0\r\n\r\n".to_vec()).await;

@@ -34,7 +34,7 @@ fn downloadable(cert: &CertRecord) -> Result<(), ServiceError> {
         return Err(ServiceError::DownloadNotAllowed);
     }
     // Issued, expired and revoked certificates still have content to hand out.
-    if !matches!(cert.status, code::ISSUED | code::EXPIRED | code::REVOKED) || cert.cert_pem.is_none() {
+    if !matches!(cert.status, code::ISSUED | code::EXPIRED | code::REVOKING | code::REVOKED | code::REISSUING) || cert.cert_pem.is_none() {
         return Err(ServiceError::StatusNotAllowDownload);
     }
     Ok(())
@@ -50,7 +50,9 @@ impl Service {
             None => return Err(ServiceError::Export("no certificate stored".into())),
         };
         let key = self.store.certificate_key(owner_uin, &cert.id).await?;
-        let password = ids::random_alnum(16);
+        // The password the customer chose at application, else a fresh random one.
+        let chosen = cert.extra.get("csr_key_password").and_then(serde_json::Value::as_str).and_then(|s| self.open_secret(&cert.id, s));
+        let password = chosen.unwrap_or_else(|| ids::random_alnum(16));
         let name = if cert.domain.is_empty() { cert.id.clone() } else { cert.domain.clone() };
         let bundle = Bundle {
             name: &name,

@@ -54,6 +54,30 @@ pub enum ServiceError {
     /// A contact e-mail is malformed.
     #[error("invalid e-mail address")]
     BadEmail,
+    /// A parameter the operation cannot use (e.g. DNS_AUTO for a domain outside the updatable zone).
+    #[error("invalid parameter: {0}")]
+    InvalidParam(String),
+    /// The order cannot be cancelled (absent, or no longer under review).
+    #[error("the certificate does not exist or cannot be cancelled")]
+    NotCancellable,
+    /// The status does not allow a domain-validation check.
+    #[error("the certificate's current status does not allow domain validation")]
+    StatusNotAllowVerify,
+    /// The status does not allow resubmitting.
+    #[error("the certificate status does not allow re-application")]
+    StatusNotAllowResubmit,
+    /// The order was already reissued (free certificates: once).
+    #[error("the order has already been reissued")]
+    AlreadyReplaced,
+    /// The certificate's source does not support the operation (e.g. an uploaded certificate).
+    #[error("the certificate's source does not support this operation")]
+    InvalidSource,
+    /// A reissue asked for an algorithm the product does not allow.
+    #[error("invalid algorithm: {0}")]
+    RenewAlgorithmInvalid(String),
+    /// A supplied CSR is malformed, unsigned or names other domains.
+    #[error("invalid CSR: {0}")]
+    RenewCsrInvalid(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -8,11 +8,15 @@ pub mod downloads;
 pub mod error;
 pub mod keys;
 pub mod logs;
+pub mod orders;
+pub mod replace;
+mod secrets;
 pub mod tasks;
+pub mod validation;
 
 use std::sync::Arc;
 
-use certhub_core::dcv::{DomainValidator, NoValidation};
+use certhub_core::dcv::{DnsPublisher, DomainValidator, NoValidation};
 use certhub_core::{Clock, Store};
 use certhub_pki::parse::TrustStore;
 
@@ -49,6 +53,7 @@ pub struct Service {
     pub(crate) config: Arc<ServiceConfig>,
     pub(crate) url_key: Arc<[u8; 32]>,
     pub(crate) validator: Arc<dyn DomainValidator>,
+    pub(crate) publisher: Option<Arc<dyn DnsPublisher>>,
 }
 
 impl Service {
@@ -67,12 +72,19 @@ impl Service {
             config: Arc::new(config),
             url_key: Arc::new(url_key),
             validator: Arc::new(NoValidation),
+            publisher: None,
         }
     }
 
     /// The same service validating domains with `validator`.
     pub fn with_validator(mut self, validator: Arc<dyn DomainValidator>) -> Self {
         self.validator = validator;
+        self
+    }
+
+    /// The same service publishing DNS_AUTO records through `publisher`.
+    pub fn with_publisher(mut self, publisher: Arc<dyn DnsPublisher>) -> Self {
+        self.publisher = Some(publisher);
         self
     }
 

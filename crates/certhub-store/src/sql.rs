@@ -650,13 +650,13 @@ impl Store for SqlStore {
     async fn insert_pending_certificate(
         &self,
         c: &CertRecord,
-        private_key: &[u8],
+        private_key: Option<&[u8]>,
         log: &NewLog,
         job_kind: &str,
         deadline: i64,
         now: i64,
     ) -> Result<(), StoreError> {
-        let sealed = Some(self.cipher.seal(&Self::key_context(&c.id), private_key)?);
+        let sealed = private_key.map(|k| self.cipher.seal(&Self::key_context(&c.id), k)).transpose()?;
         let sans = json(&c.sans)?;
         let tags = json(&c.tags)?;
         let extra = json(&c.extra)?;

@@ -198,7 +198,7 @@ async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_
     let mut pending = cert("pend0001", &a.uin, "pending.example.com", now);
     pending.status = 0;
     pending.cert_pem = None;
-    store.insert_pending_certificate(&pending, b"PENDING-KEY", &log("pend0001", "apply"), "validate", now + 3600, now).await.expect("pending");
+    store.insert_pending_certificate(&pending, Some(b"PENDING-KEY"), &log("pend0001", "apply"), "validate", now + 3600, now).await.expect("pending");
     let jobs = store.claim_jobs("validate", now, 30, 10).await.expect("claim");
     assert_eq!(jobs.len(), 1);
     assert_eq!((jobs[0].cert_id.as_str(), jobs[0].attempts, jobs[0].deadline), ("pend0001", 1, now + 3600));

@@ -93,6 +93,21 @@ pub struct ServeArgs {
     /// Connect FILE validation to this address instead of resolving the domain (labs, tests; allows loopback).
     #[arg(long, env = "CERTHUB_DCV_CONNECT_TO")]
     pub dcv_connect_to: Option<std::net::IpAddr>,
+    /// DNS server (IP:PORT) that validation asks for TXT and CAA records (default: /etc/resolv.conf).
+    #[arg(long, env = "CERTHUB_DCV_RESOLVER")]
+    pub dcv_resolver: Option<std::net::SocketAddr>,
+    /// The issuer domain certhub answers to in CAA `issue` records (default `certhub`).
+    #[arg(long, env = "CERTHUB_CAA_IDENTITY")]
+    pub caa_identity: Option<String>,
+    /// Primary server (IP:PORT) of the zone DNS_AUTO updates through RFC 2136.
+    #[arg(long, env = "CERTHUB_DNS_UPDATE_SERVER")]
+    pub dns_update_server: Option<std::net::SocketAddr>,
+    /// The zone DNS_AUTO may update; its domains are the ones DNS_AUTO accepts.
+    #[arg(long, env = "CERTHUB_DNS_UPDATE_ZONE")]
+    pub dns_update_zone: Option<String>,
+    /// TSIG key for those updates as ALGORITHM:NAME:BASE64SECRET (prefer the environment variable: argv is visible).
+    #[arg(long, env = "CERTHUB_DNS_UPDATE_KEY", hide_env_values = true)]
+    pub dns_update_key: Option<String>,
     /// Log format: `text` or `json`.
     #[arg(long, env = "CERTHUB_LOG_FORMAT")]
     pub log_format: Option<String>,

@@ -32,6 +32,16 @@ pub struct FileConfig {
     pub dcv_connect_to: Option<std::net::IpAddr>,
     /// How long an order may wait for validation, seconds (default 7 days).
     pub dcv_window_seconds: Option<i64>,
+    /// DNS server for validation lookups.
+    pub dcv_resolver: Option<std::net::SocketAddr>,
+    /// CAA issuer domain.
+    pub caa_identity: Option<String>,
+    /// RFC 2136 server for DNS_AUTO.
+    pub dns_update_server: Option<std::net::SocketAddr>,
+    /// Zone for DNS_AUTO.
+    pub dns_update_zone: Option<String>,
+    /// TSIG key for DNS_AUTO.
+    pub dns_update_key: Option<String>,
 }
 
 /// Reads the TOML file, if one was named.
@@ -84,6 +94,12 @@ pub struct ServeSettings {
     pub dcv_connect_to: Option<std::net::IpAddr>,
     /// Validation window, seconds.
     pub dcv_window: i64,
+    /// DNS server for validation lookups (None: the system's).
+    pub dcv_resolver: Option<std::net::SocketAddr>,
+    /// CAA issuer domain.
+    pub caa_identity: String,
+    /// DNS_AUTO updater, when configured.
+    pub dns_update: Option<certhub_dcv::DnsUpdater>,
 }
 
 /// Resolves the serve settings.
@@ -116,5 +132,23 @@ pub fn serve_settings(args: &ServeArgs) -> Result<ServeSettings, String> {
         dcv_http_port: args.dcv_http_port.or(file.dcv_http_port).unwrap_or(80),
         dcv_connect_to: args.dcv_connect_to.or(file.dcv_connect_to),
         dcv_window: file.dcv_window_seconds.unwrap_or(7 * 86_400),
+        dcv_resolver: args.dcv_resolver.or(file.dcv_resolver),
+        caa_identity: args.caa_identity.clone().or_else(|| file.caa_identity.clone()).unwrap_or_else(|| "certhub".into()),
+        dns_update: dns_update(args, &file)?,
     })
+}
+
+/// The DNS_AUTO updater: all three of server, zone and key, or none.
+fn dns_update(args: &ServeArgs, file: &FileConfig) -> Result<Option<certhub_dcv::DnsUpdater>, String> {
+    let server = args.dns_update_server.or(file.dns_update_server);
+    let zone = args.dns_update_zone.clone().or_else(|| file.dns_update_zone.clone());
+    let key = args.dns_update_key.clone().or_else(|| file.dns_update_key.clone());
+    match (server, zone, key) {
+        (None, None, None) => Ok(None),
+        (Some(server), Some(zone), Some(key)) => {
+            let key: certhub_dcv::TsigKey = key.parse().map_err(|e| format!("dns update key: {e}"))?;
+            certhub_dcv::DnsUpdater::new(server, &zone, key).map(Some).map_err(|e| e.to_string())
+        }
+        _ => Err("DNS_AUTO needs all of --dns-update-server, --dns-update-zone and --dns-update-key".into()),
+    }
 }

@@ -46,14 +46,21 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     init_logs(&settings.log_format);
     let metrics = PrometheusBuilder::new().install_recorder().map_err(|e| format!("metrics: {e}"))?;
     let (store, cipher) = wiring::open(&settings.store).await?;
-    let validator = certhub_dcv::FileValidator {
-        port: settings.dcv_http_port,
-        connect_to: settings.dcv_connect_to,
-        allow_private: settings.dcv_connect_to.is_some(),
-        timeout: Duration::from_secs(10),
+    let validator = certhub_dcv::NetworkValidator {
+        file: certhub_dcv::FileValidator {
+            port: settings.dcv_http_port,
+            connect_to: settings.dcv_connect_to,
+            allow_private: settings.dcv_connect_to.is_some(),
+            timeout: Duration::from_secs(10),
+        },
+        dns: settings.dcv_resolver.map_or_else(certhub_dcv::DnsLookup::system, certhub_dcv::DnsLookup::new),
+        caa_identity: settings.caa_identity.clone(),
     };
-    let service = wiring::service(store.clone(), &cipher, &settings.public_url, settings.download_url_ttl, settings.dcv_window)
+    let mut service = wiring::service(store.clone(), &cipher, &settings.public_url, settings.download_url_ttl, settings.dcv_window)
         .with_validator(Arc::new(validator));
+    if let Some(updater) = settings.dns_update.clone() {
+        service = service.with_publisher(Arc::new(updater));
+    }
     let state = AppState {
         service: service.clone(),
         limiter: Arc::new(RateLimiter::new(settings.rate_limit_multiplier)),

@@ -32,6 +32,14 @@ pub fn to_api(e: ServiceError) -> ApiError {
         ServiceError::NotPending => "FailedOperation.CertificateNotFoundOrAudited",
         ServiceError::FreeLimit(_) => "FailedOperation.ExceedsFreeLimit",
         ServiceError::BadEmail => "InvalidParameterValue.CertificateEmailParseInvalid",
+        ServiceError::InvalidParam(_) => "FailedOperation.InvalidParam",
+        ServiceError::NotCancellable => "FailedOperation.CertificateNotFoundOrCantCancel",
+        ServiceError::StatusNotAllowVerify => "FailedOperation.CertificateStatusNotAllowVerify",
+        ServiceError::StatusNotAllowResubmit => "FailedOperation.CertificateStatusNotAllowResubmit",
+        ServiceError::AlreadyReplaced => "FailedOperation.OrderAlreadyReplaced",
+        ServiceError::InvalidSource => "FailedOperation.InvalidCertificateSource",
+        ServiceError::RenewAlgorithmInvalid(_) => "InvalidParameter.RenewAlgorithmInvalid",
+        ServiceError::RenewCsrInvalid(_) => "InvalidParameter.RenewCsrInvalid",
         ServiceError::Export(_) | ServiceError::Store(_) => {
             tracing::error!(error = %msg, "internal error");
             return ApiError::new("InternalError", "Internal error.");

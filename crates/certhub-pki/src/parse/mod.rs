@@ -2,10 +2,12 @@
 
 pub mod cert;
 pub mod chain;
+pub mod csr;
 pub mod key;
 pub mod pem;
 
 pub use cert::{KeyAlgorithm, ParsedCert, parse_certificates};
+pub use csr::{ParsedCsr, parse_csr};
 pub use chain::{ChainReport, TrustStore, check_chain, order_chain, verify_issued_by};
 pub use key::{ParsedKey, parse_private_key};
 
@@ -25,6 +27,9 @@ mod proptests {
             let _ = super::parse_private_key(&key, None);
             let enc = format!("-----BEGIN ENCRYPTED PRIVATE KEY-----\n{}\n-----END ENCRYPTED PRIVATE KEY-----", base64_of(&bytes));
             let _ = super::parse_private_key(&enc, Some("pw"));
+            let _ = super::parse_csr(&bytes);
+            let req = format!("-----BEGIN CERTIFICATE REQUEST-----\n{}\n-----END CERTIFICATE REQUEST-----", base64_of(&bytes));
+            let _ = super::parse_csr(req.as_bytes());
         }
     }
 

@@ -8,6 +8,7 @@ pub mod download;
 pub mod list;
 pub mod logs;
 pub mod modify;
+pub mod orders;
 pub mod upload;
 pub mod view;
 

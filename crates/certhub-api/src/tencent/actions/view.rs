@@ -15,9 +15,9 @@ pub struct CertificateExtra {
     pub domain_number: String,
     /// The certificate this one renews.
     pub origin_certificate_id: Option<String>,
-    /// Original ID of a reissue.
+    /// On a reissued certificate: the original's ID.
     pub replaced_by: Option<String>,
-    /// ID of the reissued certificate.
+    /// On an original: the reissued certificate's ID.
     pub replaced_for: Option<String>,
     /// ID of the renewal certificate.
     pub renew_order: Option<String>,
@@ -67,8 +67,8 @@ pub fn extra(c: &CertRecord) -> CertificateExtra {
     CertificateExtra {
         domain_number: c.sans.len().max(1).to_string(),
         origin_certificate_id: get("origin_certificate_id"),
-        replaced_by: get("replaced_by"),
-        replaced_for: get("replaced_for"),
+        replaced_by: get("reissue_of"),
+        replaced_for: get("reissued_as").or_else(|| get("reissuing_as")),
         renew_order: get("renew_order"),
         sm_cert: i64::from(c.is_sm),
         company_type: c.extra.get("company_type").and_then(Value::as_i64),

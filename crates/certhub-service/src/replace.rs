@@ -1,0 +1,173 @@
+//! ReplaceCertificate (reissue): a new order, with a new CertificateId, for the
+//! same domain. The original shows status 11 while the reissue is pending and
+//! stays valid (and downloadable) until the new certificate is issued.
+
+use base64::Engine;
+use certhub_core::dcv::{Method, valid_domain};
+use certhub_core::ids;
+use certhub_core::model::CertRecord;
+use certhub_core::status::code;
+use certhub_core::store::Transition;
+use certhub_pki::ca::CaFamily;
+use certhub_pki::parse::{KeyAlgorithm, parse_csr};
+use serde_json::{Value, json};
+
+use crate::apply::{VALIDATE, dv_auth_detail, generate_key, system_log};
+use crate::logs::log_row;
+use crate::{Caller, Service, ServiceError};
+
+/// Reissues a free certificate may have.
+pub const FREE_REISSUES: i64 = 1;
+
+/// Where the reissued key comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CsrSource {
+    /// The original certificate's key.
+    Original,
+    /// A CSR the customer supplies (certhub holds no key).
+    Upload(String),
+    /// A key certhub generates: algorithm and parameter.
+    Online { algo: Option<String>, parameter: Option<String> },
+}
+
+/// What ReplaceCertificate carries.
+#[derive(Debug, Clone)]
+pub struct ReplaceInput {
+    /// The certificate to reissue.
+    pub certificate_id: String,
+    /// DNS_AUTO, DNS or FILE.
+    pub valid_type: String,
+    /// Where the key comes from.
+    pub csr: CsrSource,
+    /// Password for the generated JKS/PFX.
+    pub key_password: Option<String>,
+    /// Why.
+    pub reason: Option<String>,
+}
+
+fn reissues(c: &CertRecord) -> i64 {
+    c.extra.get("replace_count").and_then(Value::as_i64).unwrap_or(0)
+}
+
+impl Service {
+    /// ReplaceCertificate: opens a reissue order and returns its new certificate ID.
+    pub async fn replace(&self, caller: &Caller, input: ReplaceInput) -> Result<String, ServiceError> {
+        let method = Method::parse(&input.valid_type)
+            .ok_or_else(|| ServiceError::InvalidParameterValue("ValidType must be DNS_AUTO, DNS or FILE".into()))?;
+        let old = self.certificate(caller, &input.certificate_id).await?;
+        if old.source == "upload" {
+            return Err(ServiceError::InvalidSource);
+        }
+        if old.status == code::REISSUING || reissues(&old) >= FREE_REISSUES {
+            return Err(ServiceError::AlreadyReplaced);
+        }
+        if old.status != code::ISSUED {
+            return Err(ServiceError::InvalidStatus);
+        }
+        if !valid_domain(&old.domain) {
+            return Err(ServiceError::InvalidStatus);
+        }
+        self.check_method(method, &old.domain)?;
+        let now = self.now();
+        // Free certificates reissue only as RSA-2048 (the vendor's rule).
+        let rsa2048 = |alg: &str| ServiceError::RenewAlgorithmInvalid(format!("free certificates are reissued only with RSA 2048, not {alg}"));
+        let (key_der, spki) = match &input.csr {
+            CsrSource::Original => {
+                if old.key_algorithm != "RSA 2048" {
+                    return Err(rsa2048(&old.key_algorithm));
+                }
+                let spki = old.extra.get("spki").and_then(Value::as_str).map(str::to_string).ok_or(ServiceError::InvalidStatus)?;
+                let key = self.store.certificate_key(&caller.owner_uin, &old.id).await?;
+                (key, base64::engine::general_purpose::STANDARD.decode(spki).map_err(|_| ServiceError::InvalidStatus)?)
+            }
+            CsrSource::Upload(text) => {
+                let csr = parse_csr(text.as_bytes()).map_err(|e| ServiceError::RenewCsrInvalid(e.to_string()))?;
+                if csr.key_algorithm != KeyAlgorithm::Rsa(2048) {
+                    return Err(rsa2048(&csr.key_algorithm.vendor_name()));
+                }
+                if csr.names.iter().any(|n| n != &old.domain) || !csr.names.contains(&old.domain) {
+                    return Err(ServiceError::RenewCsrInvalid(format!("the CSR names {:?}; this certificate covers {}", csr.names, old.domain)));
+                }
+                (None, csr.spki_der)
+            }
+            CsrSource::Online { algo, parameter } => {
+                let algo = algo.as_deref().filter(|a| !a.is_empty()).unwrap_or("RSA").to_ascii_uppercase();
+                let parameter = parameter.as_deref().filter(|p| !p.is_empty()).unwrap_or(if algo == "RSA" { "2048" } else { "prime256v1" });
+                match (algo.as_str(), parameter) {
+                    ("RSA", "2048") => {}
+                    ("RSA" | "ECC" | "SM2", p) => return Err(rsa2048(&format!("{algo} {p}"))),
+                    _ => return Err(ServiceError::RenewAlgorithmInvalid(format!("unknown algorithm {algo}"))),
+                }
+                // RSA key generation is slow: never on the request thread.
+                let (k, s) = tokio::task::spawn_blocking(|| generate_key(CaFamily::Rsa2048))
+                    .await
+                    .map_err(|e| ServiceError::Export(format!("key generation task: {e}")))??;
+                (Some(k), s)
+            }
+        };
+        let id = ids::certificate_id();
+        let mut extra = old.extra.clone();
+        extra["dv_auth_detail"] = dv_auth_detail(method, &old.domain);
+        extra["family"] = json!(CaFamily::Rsa2048.as_str());
+        extra["spki"] = json!(base64::engine::general_purpose::STANDARD.encode(&spki));
+        extra["reissue_of"] = json!(old.id);
+        extra["replace_reason"] = json!(input.reason.clone().unwrap_or_default());
+        extra["csr_key_password"] = json!(input.key_password.as_deref().filter(|s| !s.is_empty()).and_then(|p| self.seal_secret(&id, p)));
+        extra["delete_dns_auto_record"] = json!(false);
+        for stale in ["reissued_as", "reissuing_as", "replace_count", "audit_cancelled", "order_cancelled"] {
+            if let Some(o) = extra.as_object_mut() {
+                o.remove(stale);
+            }
+        }
+        let record = CertRecord {
+            id: id.clone(),
+            status: code::PENDING,
+            status_msg: "PENDING-DCV".into(),
+            verify_type: Some(method.as_str().into()),
+            not_before: None,
+            not_after: None,
+            insert_time: now,
+            cert_pem: None,
+            fingerprint: None,
+            key_algorithm: "RSA 2048".into(),
+            has_key: key_der.is_some(),
+            extra,
+            ..old.clone()
+        };
+        // Mark the original first: the status guard makes two concurrent reissues impossible.
+        let mut old_extra = old.extra.clone();
+        old_extra["reissuing_as"] = json!(id);
+        let old_log = log_row(caller, &old.id, "replace", "重颁发");
+        let t = Transition { from: &[code::ISSUED], to: code::REISSUING, msg: "REISSUING", extra: Some(&old_extra), log: &old_log, job: None };
+        if !self.store.transition(&caller.owner_uin, &old.id, &t, now).await? {
+            return Err(ServiceError::InvalidStatus);
+        }
+        let log = log_row(caller, &id, "replace", "重颁发申请");
+        if let Err(e) = self.store.insert_pending_certificate(&record, key_der.as_deref(), &log, VALIDATE, now + self.config.dcv_window, now).await {
+            self.settle_original(&caller.owner_uin, &old.id, None, caller, now).await?;
+            return Err(e.into());
+        }
+        Ok(id)
+    }
+
+    /// Ends a reissue on the original: back to status 1, recording the new certificate when there is one.
+    pub(crate) async fn settle_original(&self, owner: &str, old_id: &str, new_id: Option<&str>, caller: &Caller, now: i64) -> Result<(), ServiceError> {
+        let Some(old) = self.store.certificate(owner, old_id).await? else { return Ok(()) };
+        let mut extra = old.extra.clone();
+        if let Some(o) = extra.as_object_mut() {
+            o.remove("reissuing_as");
+        }
+        let verb = match new_id {
+            Some(new) => {
+                extra["reissued_as"] = json!(new);
+                extra["replace_count"] = json!(reissues(&old) + 1);
+                "重颁发完成"
+            }
+            None => "重颁发取消",
+        };
+        let log = system_log(caller, old_id, "replace", verb);
+        let t = Transition { from: &[code::REISSUING], to: code::ISSUED, msg: "", extra: Some(&extra), log: &log, job: None };
+        self.store.transition(owner, old_id, &t, now).await?;
+        Ok(())
+    }
+}

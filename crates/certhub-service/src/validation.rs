@@ -1,0 +1,272 @@
+//! The validation engine: durable jobs that poll each pending order until its
+//! domain validates (then issue it) or its window closes; CompleteCertificate
+//! and CheckCertificateDomainVerification run the same check on demand.
+
+use base64::Engine;
+use certhub_core::dcv::{DcvFailure, Method};
+use certhub_core::model::{CertRecord, Issued, Job, NewLog};
+use certhub_core::status::code;
+use certhub_core::store::Transition;
+use certhub_pki::ca::{self, CaFamily, LeafSpec};
+use certhub_pki::parse::{ParsedCert, pem};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::apply::{DNS_LABEL, FREE_DAYS, VALIDATE, system_log};
+use crate::{Caller, Service, ServiceError};
+
+/// Statuses of an order still waiting for its domain.
+pub const WAITING: &[i64] = &[code::PENDING, code::DNS_ADDED];
+
+/// One domain's validation state, as CheckCertificateDomainVerification reports it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DomainCheck {
+    /// The domain.
+    pub domain: String,
+    /// DNS, FILE or DNS_AUTO.
+    pub verify_type: String,
+    /// 1 passed, or the vendor's negative failure code.
+    pub local_check: i64,
+    /// 2 passed, -1 not passed.
+    pub ca_check: i64,
+    /// Why the check failed ("" when it passed).
+    pub local_check_fail_reason: String,
+    /// What was found instead.
+    pub check_value: Vec<String>,
+    /// Whether the check was refused for frequency.
+    pub frequently: bool,
+    /// Whether the certificate is issued.
+    pub issued: bool,
+}
+
+fn dv_field(cert: &CertRecord, key: &str) -> String {
+    cert.extra.get("dv_auth_detail").and_then(|d| d.get(key)).and_then(Value::as_str).unwrap_or_default().to_string()
+}
+
+fn method_of(cert: &CertRecord) -> Method {
+    cert.verify_type.as_deref().and_then(Method::parse).unwrap_or(Method::File)
+}
+
+fn flag(cert: &CertRecord, key: &str) -> bool {
+    cert.extra.get(key).and_then(Value::as_bool).unwrap_or(false)
+}
+
+/// The TXT name for DNS validation of `domain`.
+pub fn txt_name(domain: &str) -> String {
+    format!("{DNS_LABEL}.{domain}")
+}
+
+impl Service {
+    /// Runs the due validation jobs once; returns how many certificates were issued.
+    pub async fn run_validations(&self) -> Result<usize, ServiceError> {
+        let now = self.now();
+        let jobs = self.store.claim_jobs(VALIDATE, now, 120, 16).await?;
+        let mut issued = 0;
+        for job in jobs {
+            if self.run_validation(&job).await? {
+                issued += 1;
+            }
+        }
+        Ok(issued)
+    }
+
+    async fn run_validation(&self, job: &Job) -> Result<bool, ServiceError> {
+        let now = self.now();
+        let system = Caller { owner_uin: job.owner_uin.clone(), app_id: 0, credential: "--".into() };
+        let Some(mut cert) = self.store.certificate(&job.owner_uin, &job.cert_id).await? else {
+            self.store.end_job(job.id, "done", "certificate deleted").await?;
+            return Ok(false);
+        };
+        if !WAITING.contains(&cert.status) {
+            self.store.end_job(job.id, "done", "no longer pending").await?;
+            return Ok(false);
+        }
+        if now > job.deadline {
+            let msg = "域名验证超时，订单自动关闭，请您重新进行证书申请";
+            self.fail_order(&cert, msg, &system_log(&system, &cert.id, "failed", "域名验证超时"), now).await?;
+            self.remove_auto_record(&cert, true).await;
+            self.store.end_job(job.id, "failed", msg).await?;
+            return Ok(false);
+        }
+        // Back off from 5 s to 5 min between checks.
+        let retry_at = now + (5 * (1i64 << job.attempts.clamp(0, 6))).min(300);
+        if method_of(&cert) == Method::DnsAuto && cert.status == code::PENDING {
+            match self.publish_auto_record(&cert, &system, now).await {
+                Ok(Some(updated)) => cert = updated,
+                Ok(None) => {}
+                Err(f) => {
+                    self.store.retry_job(job.id, retry_at, &f.reason).await?;
+                    return Ok(false);
+                }
+            }
+        }
+        if let Err(f) = self.check_domain(&cert).await {
+            self.store.retry_job(job.id, retry_at, &f.reason).await?;
+            return Ok(false);
+        }
+        match self.issue_pending(&cert, now).await {
+            Ok(issued) => {
+                let log = system_log(&system, &cert.id, "issued", "签发");
+                if self.store.mark_issued(&job.owner_uin, &cert.id, &issued, &log, now).await? {
+                    self.after_issue(&cert, &system, now).await?;
+                }
+                self.store.end_job(job.id, "done", "").await?;
+                tracing::info!(cert = %cert.id, "issued");
+                Ok(true)
+            }
+            Err(ServiceError::Pki(e)) => {
+                // A lint failure refuses issuance and says why.
+                let msg = format!("签发失败: {e}");
+                tracing::error!(cert = %cert.id, error = %e, "issuance refused");
+                self.fail_order(&cert, &msg, &system_log(&system, &cert.id, "failed", "签发失败"), now).await?;
+                self.store.end_job(job.id, "failed", &msg).await?;
+                Ok(false)
+            }
+            Err(e) => {
+                self.store.retry_job(job.id, now + 30, &e.to_string()).await?;
+                Ok(false)
+            }
+        }
+    }
+
+    /// Publishes a DNS_AUTO record and moves the order to status 4; the updated record, or None if another node did.
+    async fn publish_auto_record(&self, cert: &CertRecord, system: &Caller, now: i64) -> Result<Option<CertRecord>, DcvFailure> {
+        let publisher = self
+            .publisher
+            .as_ref()
+            .ok_or_else(|| DcvFailure::not_found(Method::DnsAuto, "DNS_AUTO is not configured on this server"))?;
+        publisher.publish_txt(&txt_name(&cert.domain), &dv_field(cert, "DvAuthValue")).await?;
+        let log = system_log(system, &cert.id, "dns_auto", "自动添加DNS记录");
+        let t = Transition { from: &[code::PENDING], to: code::DNS_ADDED, msg: "DNS-RECORD-ADDED", extra: None, log: &log, job: None };
+        let moved = self.store.transition(&cert.owner_uin, &cert.id, &t, now).await.map_err(|e| DcvFailure::not_found(Method::DnsAuto, e.to_string()))?;
+        Ok(moved.then(|| CertRecord { status: code::DNS_ADDED, ..cert.clone() }))
+    }
+
+    /// Removes a DNS_AUTO record when the order asked for it (or always, when `always`); failures are logged only.
+    pub(crate) async fn remove_auto_record(&self, cert: &CertRecord, always: bool) {
+        if method_of(cert) != Method::DnsAuto || !(always || flag(cert, "delete_dns_auto_record")) {
+            return;
+        }
+        if let Some(p) = &self.publisher
+            && let Err(e) = p.remove_txt(&txt_name(&cert.domain), &dv_field(cert, "DvAuthValue")).await
+        {
+            tracing::warn!(cert = %cert.id, error = %e, "removing the DNS_AUTO record failed");
+        }
+    }
+
+    /// What follows an issuance: the DNS_AUTO record goes if asked, a reissued original returns to status 1.
+    async fn after_issue(&self, cert: &CertRecord, system: &Caller, now: i64) -> Result<(), ServiceError> {
+        self.remove_auto_record(cert, false).await;
+        if let Some(old) = cert.extra.get("reissue_of").and_then(Value::as_str) {
+            self.settle_original(&cert.owner_uin, old, Some(&cert.id), system, now).await?;
+        }
+        Ok(())
+    }
+
+    /// The domain check: the challenge, then CAA.
+    pub(crate) async fn check_domain(&self, cert: &CertRecord) -> Result<(), DcvFailure> {
+        let domain = dv_field(cert, "DvAuthDomain");
+        match method_of(cert) {
+            Method::File => {
+                let path = format!("{}{}", dv_field(cert, "DvAuthPath"), dv_field(cert, "DvAuthKey"));
+                self.validator.check_file(&domain, &path, &dv_field(cert, "DvAuthValue")).await?;
+            }
+            Method::Dns | Method::DnsAuto => self.validator.check_txt(&txt_name(&domain), &dv_field(cert, "DvAuthValue")).await?,
+        }
+        self.validator.check_caa(&domain).await
+    }
+
+    /// Moves a waiting order to review-failed (status 2).
+    pub(crate) async fn fail_order(&self, cert: &CertRecord, msg: &str, log: &NewLog, now: i64) -> Result<bool, ServiceError> {
+        let t = Transition { from: WAITING, to: code::FAILED, msg, extra: None, log, job: None };
+        let moved = self.store.transition(&cert.owner_uin, &cert.id, &t, now).await?;
+        if moved && let Some(old) = cert.extra.get("reissue_of").and_then(Value::as_str) {
+            let system = Caller { owner_uin: cert.owner_uin.clone(), app_id: 0, credential: "--".into() };
+            self.settle_original(&cert.owner_uin, old, None, &system, now).await?;
+        }
+        Ok(moved)
+    }
+
+    async fn issue_pending(&self, cert: &CertRecord, now: i64) -> Result<Issued, ServiceError> {
+        let family = cert.extra.get("family").and_then(Value::as_str).and_then(CaFamily::parse).unwrap_or(CaFamily::Rsa2048);
+        let ca = self.store.ca(family.as_str()).await?.ok_or_else(|| ServiceError::Export("the CA is still being created".into()))?;
+        let spki = cert
+            .extra
+            .get("spki")
+            .and_then(Value::as_str)
+            .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
+            .ok_or_else(|| ServiceError::Export("pending order has no public key".into()))?;
+        let material = ca::CaMaterial {
+            family,
+            root_der: ca.root_der.clone(),
+            root_key: Vec::new(),
+            intermediate_der: ca.intermediate_der.clone(),
+            intermediate_key: ca.intermediate_key.clone(),
+        };
+        let spec = LeafSpec { names: cert.sans.clone(), validity_days: FREE_DAYS, public_url: self.config.public_url.clone(), spki_der: spki };
+        let leaf = ca::issue(&material, &spec, now)?;
+        let parsed = ParsedCert::from_der(&leaf)?;
+        let cert_pem = [leaf.as_slice(), &ca.intermediate_der, &ca.root_der].iter().map(|d| pem::encode("CERTIFICATE", d)).collect();
+        Ok(Issued { cert_pem, not_before: parsed.not_before, not_after: parsed.not_after, fingerprint: parsed.sha1_fingerprint })
+    }
+
+    /// CompleteCertificate: checks a pending order now (and issues it when the domain validates).
+    pub async fn complete(&self, caller: &Caller, id: &str) -> Result<(), ServiceError> {
+        let cert = self.certificate(caller, id).await.map_err(|e| match e {
+            ServiceError::CertificateNotFound => ServiceError::NotPending,
+            other => other,
+        })?;
+        if !WAITING.contains(&cert.status) {
+            return Err(ServiceError::NotPending);
+        }
+        self.store.hurry_jobs(id, self.now()).await?;
+        self.run_validations().await?;
+        Ok(())
+    }
+
+    /// CheckCertificateDomainVerification: the per-domain result of checking now.
+    pub async fn check_verification(&self, caller: &Caller, id: &str) -> Result<Vec<DomainCheck>, ServiceError> {
+        let cert = self.certificate(caller, id).await?;
+        let verify_type = method_of(&cert).as_str().to_string();
+        let issued = cert.status == code::ISSUED;
+        if issued {
+            return Ok(cert
+                .sans
+                .iter()
+                .map(|d| DomainCheck {
+                    domain: d.clone(),
+                    verify_type: verify_type.clone(),
+                    local_check: 1,
+                    ca_check: 2,
+                    local_check_fail_reason: String::new(),
+                    check_value: Vec::new(),
+                    frequently: false,
+                    issued,
+                })
+                .collect());
+        }
+        if !WAITING.contains(&cert.status) || cert.source == "upload" {
+            return Err(ServiceError::StatusNotAllowVerify);
+        }
+        let outcome = self.check_domain(&cert).await;
+        if outcome.is_ok() {
+            // The domain validates now: let the job issue without waiting for its next poll.
+            self.store.hurry_jobs(id, self.now()).await?;
+        }
+        let (local_check, ca_check, reason, found) = match outcome {
+            Ok(()) => (1, 2, String::new(), Vec::new()),
+            Err(f) => (f.local_check, -1, f.reason, f.found),
+        };
+        Ok(vec![DomainCheck {
+            domain: cert.domain.clone(),
+            verify_type,
+            local_check,
+            ca_check,
+            local_check_fail_reason: reason,
+            check_value: found,
+            frequently: false,
+            issued,
+        }])
+    }
+}
