@@ -14,7 +14,7 @@ use crate::der::{self, tag};
 use crate::parse::ParsedCert;
 
 /// A key family with its own root and intermediate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CaFamily {
     /// ECDSA on P-256 with SHA-256.
     EcdsaP256,

@@ -1,7 +1,10 @@
 //! certhub's CA hierarchies: created on first start (off the request path), listed and exported.
 
-use certhub_core::model::CaRecord;
-use certhub_pki::ca::{self, CaFamily};
+use std::sync::Arc;
+
+use certhub_core::model::{CaRecord, Issued};
+use certhub_pki::ca::{self, CaFamily, LeafSpec};
+use certhub_pki::parse::{ParsedCert, pem};
 
 use crate::{Service, ServiceError};
 
@@ -35,6 +38,40 @@ impl Service {
             out.push(stored);
         }
         Ok(out)
+    }
+
+    /// The issuing material of a family, read (and its keys opened) once per process.
+    pub(crate) async fn signer(&self, family: CaFamily) -> Result<Arc<ca::CaMaterial>, ServiceError> {
+        if let Some(m) = self.ca_cache.read().ok().and_then(|c| c.get(&family).cloned()) {
+            return Ok(m);
+        }
+        let ca = self.store.ca(family.as_str()).await?.ok_or_else(|| ServiceError::Export("the CA is still being created".into()))?;
+        let material = Arc::new(ca::CaMaterial {
+            family,
+            root_der: ca.root_der,
+            // The root key stays sealed in the store: leaves are signed by the intermediate.
+            root_key: Vec::new(),
+            intermediate_der: ca.intermediate_der,
+            intermediate_key: ca.intermediate_key,
+        });
+        if let Ok(mut c) = self.ca_cache.write() {
+            c.insert(family, material.clone());
+        }
+        Ok(material)
+    }
+
+    /// Signs a leaf for `names` and `spki` with the family's intermediate, off the async threads.
+    pub(crate) async fn sign_leaf(&self, family: CaFamily, names: Vec<String>, spki_der: Vec<u8>, days: i64, now: i64) -> Result<Issued, ServiceError> {
+        let material = self.signer(family).await?;
+        let spec = LeafSpec { names, validity_days: days, public_url: self.config.public_url.clone(), spki_der };
+        tokio::task::spawn_blocking(move || -> Result<Issued, ServiceError> {
+            let leaf = ca::issue(&material, &spec, now)?;
+            let parsed = ParsedCert::from_der(&leaf)?;
+            let cert_pem = [leaf.as_slice(), &material.intermediate_der, &material.root_der].iter().map(|d| pem::encode("CERTIFICATE", d)).collect();
+            Ok(Issued { cert_pem, not_before: parsed.not_before, not_after: parsed.not_after, fingerprint: parsed.sha1_fingerprint })
+        })
+        .await
+        .map_err(|e| ServiceError::Export(format!("signing task: {e}")))?
     }
 
     /// One family's hierarchy, if created.

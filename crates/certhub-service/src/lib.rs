@@ -6,6 +6,7 @@ pub mod ca;
 pub mod certificates;
 pub mod downloads;
 pub mod error;
+pub mod issue;
 pub mod keys;
 pub mod logs;
 pub mod orders;
@@ -54,6 +55,7 @@ pub struct Service {
     pub(crate) url_key: Arc<[u8; 32]>,
     pub(crate) validator: Arc<dyn DomainValidator>,
     pub(crate) publisher: Option<Arc<dyn DnsPublisher>>,
+    pub(crate) ca_cache: Arc<std::sync::RwLock<std::collections::HashMap<certhub_pki::ca::CaFamily, Arc<certhub_pki::ca::CaMaterial>>>>,
 }
 
 impl Service {
@@ -73,6 +75,7 @@ impl Service {
             url_key: Arc::new(url_key),
             validator: Arc::new(NoValidation),
             publisher: None,
+            ca_cache: Arc::default(),
         }
     }
 

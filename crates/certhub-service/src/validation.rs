@@ -7,8 +7,7 @@ use certhub_core::dcv::{DcvFailure, Method};
 use certhub_core::model::{CertRecord, Issued, Job, NewLog};
 use certhub_core::status::code;
 use certhub_core::store::Transition;
-use certhub_pki::ca::{self, CaFamily, LeafSpec};
-use certhub_pki::parse::{ParsedCert, pem};
+use certhub_pki::ca::CaFamily;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -190,25 +189,13 @@ impl Service {
 
     async fn issue_pending(&self, cert: &CertRecord, now: i64) -> Result<Issued, ServiceError> {
         let family = cert.extra.get("family").and_then(Value::as_str).and_then(CaFamily::parse).unwrap_or(CaFamily::Rsa2048);
-        let ca = self.store.ca(family.as_str()).await?.ok_or_else(|| ServiceError::Export("the CA is still being created".into()))?;
         let spki = cert
             .extra
             .get("spki")
             .and_then(Value::as_str)
             .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
             .ok_or_else(|| ServiceError::Export("pending order has no public key".into()))?;
-        let material = ca::CaMaterial {
-            family,
-            root_der: ca.root_der.clone(),
-            root_key: Vec::new(),
-            intermediate_der: ca.intermediate_der.clone(),
-            intermediate_key: ca.intermediate_key.clone(),
-        };
-        let spec = LeafSpec { names: cert.sans.clone(), validity_days: FREE_DAYS, public_url: self.config.public_url.clone(), spki_der: spki };
-        let leaf = ca::issue(&material, &spec, now)?;
-        let parsed = ParsedCert::from_der(&leaf)?;
-        let cert_pem = [leaf.as_slice(), &ca.intermediate_der, &ca.root_der].iter().map(|d| pem::encode("CERTIFICATE", d)).collect();
-        Ok(Issued { cert_pem, not_before: parsed.not_before, not_after: parsed.not_after, fingerprint: parsed.sha1_fingerprint })
+        self.sign_leaf(family, cert.sans.clone(), spki, FREE_DAYS, now).await
     }
 
     /// CompleteCertificate: checks a pending order now (and issues it when the domain validates).

@@ -34,6 +34,9 @@ enum Pool {
 pub struct SqlStore {
     pool: Pool,
     cipher: Arc<KeyCipher>,
+    /// SQLite has one writer at a time; queueing writers here, instead of letting them
+    /// collide on the database lock and sleep in its busy handler, keeps commits back to back.
+    write_lock: Option<tokio::sync::Mutex<()>>,
 }
 
 fn db(e: sqlx::Error) -> StoreError {
@@ -183,9 +186,18 @@ impl SqlStore {
         } else {
             return Err(StoreError::Backend(format!("unsupported database URL scheme: {url}")));
         };
-        let store = Self { pool, cipher };
+        let write_lock = matches!(pool, Pool::Sqlite(_)).then(|| tokio::sync::Mutex::new(()));
+        let store = Self { pool, cipher, write_lock };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Waits for this process's turn to write (SQLite only; PostgreSQL writers run concurrently).
+    async fn writer(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.write_lock {
+            Some(l) => Some(l.lock().await),
+            None => None,
+        }
     }
 
     /// The backend's name, `sqlite` or `postgres`.
@@ -204,6 +216,7 @@ impl SqlStore {
     async fn migrate(&self) -> Result<(), StoreError> {
         let migrations = schema::for_backend(matches!(self.pool, Pool::Postgres(_)));
         with_pool!(self, p => {
+            let _writer = self.writer().await;
             let mut tx = p.begin().await.map_err(db)?;
             if let Pool::Postgres(_) = &self.pool {
                 // Several nodes may start at once: one migrates, the others wait.
@@ -418,6 +431,7 @@ impl Store for SqlStore {
         let tags = json(&c.tags)?;
         let extra = json(&c.extra)?;
         with_pool!(self, p => {
+            let _writer = self.writer().await;
             let mut tx = p.begin().await.map_err(db)?;
             insert_cert_rows!(&mut *tx, c, sans, tags, extra, sealed);
             insert_log!(&mut *tx, c.owner_uin, log, now);
@@ -477,6 +491,7 @@ impl Store for SqlStore {
 
     async fn update_alias(&self, owner_uin: &str, id: &str, alias: &str, log: &NewLog, now: i64) -> Result<bool, StoreError> {
         with_pool!(self, p => {
+            let _writer = self.writer().await;
             let mut tx = p.begin().await.map_err(db)?;
             let r = sqlx::query("UPDATE certificates SET alias = $1 WHERE owner_uin = $2 AND id = $3")
                 .bind(alias).bind(owner_uin).bind(id).execute(&mut *tx).await.map_err(db)?;
@@ -491,6 +506,7 @@ impl Store for SqlStore {
 
     async fn update_project(&self, owner_uin: &str, ids: &[String], project_id: i64, actor: &str, now: i64) -> Result<Vec<String>, StoreError> {
         with_pool!(self, p => {
+            let _writer = self.writer().await;
             let mut tx = p.begin().await.map_err(db)?;
             let mut moved = Vec::new();
             for id in ids {
@@ -510,6 +526,7 @@ impl Store for SqlStore {
 
     async fn update_ignore_notice(&self, owner_uin: &str, ids: &[String], ignore: bool, actor: &str, now: i64) -> Result<Vec<String>, StoreError> {
         with_pool!(self, p => {
+            let _writer = self.writer().await;
             let mut tx = p.begin().await.map_err(db)?;
             let mut changed = Vec::new();
             for id in ids {
@@ -530,6 +547,7 @@ impl Store for SqlStore {
 
     async fn delete_certificate(&self, owner_uin: &str, id: &str, log: &NewLog, now: i64) -> Result<bool, StoreError> {
         with_pool!(self, p => {
+            let _writer = self.writer().await;
             let mut tx = p.begin().await.map_err(db)?;
             sqlx::query("DELETE FROM cert_tags WHERE cert_id IN (SELECT id FROM certificates WHERE owner_uin = $1 AND id = $2)")
                 .bind(owner_uin).bind(id).execute(&mut *tx).await.map_err(db)?;
@@ -576,6 +594,7 @@ impl Store for SqlStore {
 
     async fn create_delete_tasks(&self, owner_uin: &str, certs: &[(String, Vec<String>)], now: i64) -> Result<Vec<DeleteTask>, StoreError> {
         with_pool!(self, p => {
+            let _writer = self.writer().await;
             let mut tx = p.begin().await.map_err(db)?;
             let mut out = Vec::with_capacity(certs.len());
             for (cert_id, domains) in certs {
@@ -661,6 +680,7 @@ impl Store for SqlStore {
         let tags = json(&c.tags)?;
         let extra = json(&c.extra)?;
         with_pool!(self, p => {
+            let _writer = self.writer().await;
             let mut tx = p.begin().await.map_err(db)?;
             insert_cert_rows!(&mut *tx, c, sans, tags, extra, sealed);
             insert_log!(&mut *tx, c.owner_uin, log, now);
@@ -729,6 +749,7 @@ impl Store for SqlStore {
 
     async fn mark_issued(&self, owner_uin: &str, id: &str, issued: &Issued, log: &NewLog, now: i64) -> Result<bool, StoreError> {
         with_pool!(self, p => {
+            let _writer = self.writer().await;
             let mut tx = p.begin().await.map_err(db)?;
             let r = sqlx::query("UPDATE certificates SET status = 1, status_msg = '', cert_pem = $1, not_before = $2, not_after = $3, \
                 fingerprint = $4 WHERE owner_uin = $5 AND id = $6 AND status IN (0, 4)")
@@ -755,6 +776,7 @@ impl Store for SqlStore {
              WHERE owner_uin = $4 AND id = $5 AND status IN ({from})"
         );
         with_pool!(self, p => {
+            let _writer = self.writer().await;
             let mut tx = p.begin().await.map_err(db)?;
             let r = sqlx::query(&sql).bind(t.to).bind(t.msg).bind(&extra).bind(owner_uin).bind(id)
                 .execute(&mut *tx).await.map_err(db)?;
