@@ -159,6 +159,7 @@ def test_cancel_and_resubmit(dns_server, bind, rsa_chain):
     assert code_of(lambda: c.call_json("CancelCertificateOrder", {"CertificateId": "nope1234"})) == "FailedOperation.CertificateNotFound"
     uploaded = upload(c, rsa_chain)["CertificateId"]
     assert code_of(lambda: c.call_json("CancelAuditCertificate", {"CertificateId": uploaded})) == "FailedOperation.CertificateNotFoundOrCantCancel"
+    assert code_of(lambda: check(c, uploaded)) == "FailedOperation.CertificateStatusNotAllowVerify"
     assert code_of(lambda: c.call_json("ReplaceCertificate", {"CertificateId": uploaded, "ValidType": "DNS"})) == "FailedOperation.InvalidCertificateSource"
     kinds = [x["Type"] for x in c.call_json("DescribeCertificateOperateLogs", {})["Response"]["OperateLogs"]]
     assert {"cancel_audit", "resubmit", "cancel"} <= set(kinds)

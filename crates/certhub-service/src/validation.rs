@@ -215,6 +215,9 @@ impl Service {
     /// CheckCertificateDomainVerification: the per-domain result of checking now.
     pub async fn check_verification(&self, caller: &Caller, id: &str) -> Result<Vec<DomainCheck>, ServiceError> {
         let cert = self.certificate(caller, id).await?;
+        if cert.source == "upload" {
+            return Err(ServiceError::StatusNotAllowVerify);
+        }
         let verify_type = method_of(&cert).as_str().to_string();
         let issued = cert.status == code::ISSUED;
         if issued {
@@ -233,7 +236,7 @@ impl Service {
                 })
                 .collect());
         }
-        if !WAITING.contains(&cert.status) || cert.source == "upload" {
+        if !WAITING.contains(&cert.status) {
             return Err(ServiceError::StatusNotAllowVerify);
         }
         let outcome = self.check_domain(&cert).await;
