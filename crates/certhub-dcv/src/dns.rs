@@ -35,7 +35,7 @@ fn name(s: &str) -> Result<Name, String> {
     Ok(n)
 }
 
-async fn client(server: SocketAddr, timeout: Duration, signer: Option<TSigner>) -> Client<TokioRuntimeProvider> {
+fn client(server: SocketAddr, timeout: Duration, signer: Option<TSigner>) -> Client<TokioRuntimeProvider> {
     let stream = UdpClientStream::builder(server, TokioRuntimeProvider::new())
         .with_timeout(Some(timeout))
         .with_signer(signer)
@@ -83,7 +83,7 @@ impl DnsLookup {
 
     async fn lookup(&self, qname: &str, rtype: RecordType) -> Result<Answer, String> {
         let qname = name(qname)?;
-        let mut c = client(self.server, self.timeout, None).await;
+        let mut c = client(self.server, self.timeout, None);
         let resp: DnsResponse = c
             .query(qname, DNSClass::IN, rtype)
             .await
@@ -254,14 +254,14 @@ impl certhub_core::dcv::DnsPublisher for DnsUpdater {
 
     async fn publish_txt(&self, qname: &str, value: &str) -> Result<(), DcvFailure> {
         let rec = self.record(qname, value)?;
-        let mut c = client(self.server, self.timeout, Some(self.signer()?)).await;
+        let mut c = client(self.server, self.timeout, Some(self.signer()?));
         let r = c.append(rec, self.zone.clone(), false).await;
         self.outcome("UPDATE (add)", r)
     }
 
     async fn remove_txt(&self, qname: &str, value: &str) -> Result<(), DcvFailure> {
         let rec = self.record(qname, value)?;
-        let mut c = client(self.server, self.timeout, Some(self.signer()?)).await;
+        let mut c = client(self.server, self.timeout, Some(self.signer()?));
         let r = c.delete_by_rdata(rec, self.zone.clone()).await;
         self.outcome("UPDATE (delete)", r)
     }

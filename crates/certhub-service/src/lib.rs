@@ -34,6 +34,13 @@ pub struct Caller {
     pub credential: String,
 }
 
+impl Caller {
+    /// certhub itself acting on an account (background jobs, workers).
+    pub fn system(owner_uin: &str) -> Self {
+        Self { owner_uin: owner_uin.to_string(), app_id: 0, credential: "--".into() }
+    }
+}
+
 /// Settings of the service that the binary supplies.
 #[derive(Debug, Clone)]
 pub struct ServiceConfig {

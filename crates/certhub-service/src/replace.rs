@@ -150,6 +150,14 @@ impl Service {
         Ok(id)
     }
 
+    /// A reissue order that closed without issuing hands its original back to status 1.
+    pub(crate) async fn release_original(&self, order: &CertRecord, now: i64) -> Result<(), ServiceError> {
+        if let Some(old) = order.extra.get("reissue_of").and_then(Value::as_str) {
+            self.settle_original(&order.owner_uin, old, None, &Caller::system(&order.owner_uin), now).await?;
+        }
+        Ok(())
+    }
+
     /// Ends a reissue on the original: back to status 1, recording the new certificate when there is one.
     pub(crate) async fn settle_original(&self, owner: &str, old_id: &str, new_id: Option<&str>, caller: &Caller, now: i64) -> Result<(), ServiceError> {
         let Some(old) = self.store.certificate(owner, old_id).await? else { return Ok(()) };

@@ -70,7 +70,7 @@ impl Service {
         let pending = self.store.pending_delete_tasks().await?;
         let mut done = 0;
         for task in pending {
-            let caller = Caller { owner_uin: task.owner_uin.clone(), app_id: 0, credential: "--".into() };
+            let caller = Caller::system(&task.owner_uin);
             let (status, error) = match self.store.certificate(&task.owner_uin, &task.cert_id).await? {
                 None => (2, "证书不存在".to_string()),
                 Some(cert) => match self.check_deletable(&cert) {

@@ -43,7 +43,8 @@ fn dv_field(cert: &CertRecord, key: &str) -> String {
     cert.extra.get("dv_auth_detail").and_then(|d| d.get(key)).and_then(Value::as_str).unwrap_or_default().to_string()
 }
 
-fn method_of(cert: &CertRecord) -> Method {
+/// How the order proves its domain (FILE when unrecorded).
+pub(crate) fn method_of(cert: &CertRecord) -> Method {
     cert.verify_type.as_deref().and_then(Method::parse).unwrap_or(Method::File)
 }
 
@@ -72,7 +73,7 @@ impl Service {
 
     async fn run_validation(&self, job: &Job) -> Result<bool, ServiceError> {
         let now = self.now();
-        let system = Caller { owner_uin: job.owner_uin.clone(), app_id: 0, credential: "--".into() };
+        let system = Caller::system(&job.owner_uin);
         let Some(mut cert) = self.store.certificate(&job.owner_uin, &job.cert_id).await? else {
             self.store.end_job(job.id, "done", "certificate deleted").await?;
             return Ok(false);
@@ -180,9 +181,8 @@ impl Service {
     pub(crate) async fn fail_order(&self, cert: &CertRecord, msg: &str, log: &NewLog, now: i64) -> Result<bool, ServiceError> {
         let t = Transition { from: WAITING, to: code::FAILED, msg, extra: None, log, job: None };
         let moved = self.store.transition(&cert.owner_uin, &cert.id, &t, now).await?;
-        if moved && let Some(old) = cert.extra.get("reissue_of").and_then(Value::as_str) {
-            let system = Caller { owner_uin: cert.owner_uin.clone(), app_id: 0, credential: "--".into() };
-            self.settle_original(&cert.owner_uin, old, None, &system, now).await?;
+        if moved {
+            self.release_original(cert, now).await?;
         }
         Ok(moved)
     }
@@ -218,23 +218,25 @@ impl Service {
         if cert.source == "upload" {
             return Err(ServiceError::StatusNotAllowVerify);
         }
-        let verify_type = method_of(&cert).as_str().to_string();
         let issued = cert.status == code::ISSUED;
+        let result = |domain: &str, outcome: Result<(), DcvFailure>| {
+            let (local_check, ca_check, reason, found) = match outcome {
+                Ok(()) => (1, 2, String::new(), Vec::new()),
+                Err(f) => (f.local_check, -1, f.reason, f.found),
+            };
+            DomainCheck {
+                domain: domain.to_string(),
+                verify_type: method_of(&cert).as_str().to_string(),
+                local_check,
+                ca_check,
+                local_check_fail_reason: reason,
+                check_value: found,
+                frequently: false,
+                issued,
+            }
+        };
         if issued {
-            return Ok(cert
-                .sans
-                .iter()
-                .map(|d| DomainCheck {
-                    domain: d.clone(),
-                    verify_type: verify_type.clone(),
-                    local_check: 1,
-                    ca_check: 2,
-                    local_check_fail_reason: String::new(),
-                    check_value: Vec::new(),
-                    frequently: false,
-                    issued,
-                })
-                .collect());
+            return Ok(cert.sans.iter().map(|d| result(d, Ok(()))).collect());
         }
         if !WAITING.contains(&cert.status) {
             return Err(ServiceError::StatusNotAllowVerify);
@@ -244,19 +246,6 @@ impl Service {
             // The domain validates now: let the job issue without waiting for its next poll.
             self.store.hurry_jobs(id, self.now()).await?;
         }
-        let (local_check, ca_check, reason, found) = match outcome {
-            Ok(()) => (1, 2, String::new(), Vec::new()),
-            Err(f) => (f.local_check, -1, f.reason, f.found),
-        };
-        Ok(vec![DomainCheck {
-            domain: cert.domain.clone(),
-            verify_type,
-            local_check,
-            ca_check,
-            local_check_fail_reason: reason,
-            check_value: found,
-            frequently: false,
-            issued,
-        }])
+        Ok(vec![result(&cert.domain, outcome)])
     }
 }
