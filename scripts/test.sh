@@ -51,6 +51,8 @@ else
 fi
 
 if [[ ${CERTHUB_SKIP_CARGO:-} != 1 ]]; then
+    stage "cargo fmt --check"
+    cargo fmt --all -- --check
     stage "cargo build"
     cargo build --workspace --all-targets
     stage "cargo test"

@@ -151,11 +151,19 @@ async fn hostile_bodies_get_error_envelopes() {
         (b"{\"Bogus\": 1}".to_vec(), "DescribeCertificates", "UnknownParameter"),
         (b"{}".to_vec(), "DescribeCertificate", "MissingParameter"),
         (b"{\"CertificateId\": 12}".to_vec(), "DescribeCertificate", "InvalidParameter"),
-        (upload("\"-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\"").into_bytes(), "UploadCertificate", "FailedOperation.CertificateParseError"),
+        (
+            upload("\"-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\"").into_bytes(),
+            "UploadCertificate",
+            "FailedOperation.CertificateParseError",
+        ),
         (upload("\"\\u0000\\u0001binary\"").into_bytes(), "UploadCertificate", "FailedOperation.CertificateParseError"),
         (upload("42").into_bytes(), "UploadCertificate", "InvalidParameter"),
         (b"{\"CertificateChain\": \"junk\"}".to_vec(), "CheckCertificateChain", "FailedOperation.CertificateInvalid"),
-        (b"{\"SwitchStatus\": 7, \"CertificateIds\": [\"a\"]}".to_vec(), "ModifyCertificatesExpiringNotificationSwitch", "InvalidParameterValue"),
+        (
+            b"{\"SwitchStatus\": 7, \"CertificateIds\": [\"a\"]}".to_vec(),
+            "ModifyCertificatesExpiringNotificationSwitch",
+            "InvalidParameterValue",
+        ),
     ];
     for (body, action, want) in cases {
         let (code, r) = call(&d, tc3(&d, action, &body, now())).await;
@@ -176,11 +184,9 @@ async fn hostile_bodies_get_error_envelopes() {
     assert_eq!(code.as_deref(), Some("AuthFailure.InvalidAuthorization"));
     let (code, _) = call(&d, Request::get("/").body(Body::empty()).expect("req")).await;
     assert_eq!(code.as_deref(), Some("MissingParameter"));
-    let (code, _) = call(
-        &d,
-        Request::post("/").header("content-type", "application/x-www-form-urlencoded").body(Body::from("%zz=1&a")).expect("req"),
-    )
-    .await;
+    let (code, _) =
+        call(&d, Request::post("/").header("content-type", "application/x-www-form-urlencoded").body(Body::from("%zz=1&a")).expect("req"))
+            .await;
     assert!(code.is_some());
 }
 
@@ -195,6 +201,7 @@ async fn rate_limit_is_per_key_and_action() {
         }
     }
     assert!(limited >= 4, "10/s limit must refuse some of 15 immediate calls, refused {limited}");
-    let (code, _) = call(&d, tc3(&d, "CheckCertificateChain", &serde_json::to_vec(&json!({"CertificateChain": "x"})).expect("json"), now())).await;
+    let (code, _) =
+        call(&d, tc3(&d, "CheckCertificateChain", &serde_json::to_vec(&json!({"CertificateChain": "x"})).expect("json"), now())).await;
     assert_ne!(code.as_deref(), Some("RequestLimitExceeded"), "another action has its own budget");
 }

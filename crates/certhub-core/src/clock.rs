@@ -14,10 +14,7 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0)
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
     }
 }
 
@@ -52,15 +49,7 @@ pub fn format_timestamp(t: i64) -> String {
     match time::OffsetDateTime::from_unix_timestamp(t) {
         Ok(dt) => {
             let dt = dt.to_offset(offset);
-            format!(
-                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-                dt.year(),
-                dt.month() as u8,
-                dt.day(),
-                dt.hour(),
-                dt.minute(),
-                dt.second()
-            )
+            format!("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", dt.year(), dt.month() as u8, dt.day(), dt.hour(), dt.minute(), dt.second())
         }
         Err(_) => String::new(),
     }

@@ -5,11 +5,7 @@ use rand::distributions::Alphanumeric;
 
 /// A random alphanumeric string of `len` characters from a CSPRNG.
 pub fn random_alnum(len: usize) -> String {
-    rand::rngs::OsRng
-        .sample_iter(&Alphanumeric)
-        .take(len)
-        .map(char::from)
-        .collect()
+    rand::rngs::OsRng.sample_iter(&Alphanumeric).take(len).map(char::from).collect()
 }
 
 /// A new certificate ID: 8 base62 characters, like the vendor's (`Juz8JAxn`).

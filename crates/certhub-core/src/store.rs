@@ -3,8 +3,7 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    Account, ApiKey, ApiKeySecret, CaRecord, CertQuery, CertRecord, DeleteTask, Issued, Job, KeyKind, LogQuery,
-    NewLog, OperateLog,
+    Account, ApiKey, ApiKeySecret, CaRecord, CertQuery, CertRecord, DeleteTask, Issued, Job, KeyKind, LogQuery, NewLog, OperateLog,
 };
 
 /// Errors of the storage layer.
@@ -33,14 +32,7 @@ pub trait Store: Send + Sync + 'static {
     async fn account(&self, uin: &str) -> Result<Option<Account>, StoreError>;
 
     /// Stores a new key; `secret` is encrypted at rest.
-    async fn create_api_key(
-        &self,
-        owner_uin: &str,
-        kind: KeyKind,
-        secret_id: &str,
-        secret: &[u8],
-        now: i64,
-    ) -> Result<ApiKey, StoreError>;
+    async fn create_api_key(&self, owner_uin: &str, kind: KeyKind, secret_id: &str, secret: &[u8], now: i64) -> Result<ApiKey, StoreError>;
     /// The key and its decrypted secret.
     async fn api_key(&self, secret_id: &str) -> Result<Option<ApiKeySecret>, StoreError>;
     /// Every key, without secrets.
@@ -49,39 +41,17 @@ pub trait Store: Send + Sync + 'static {
     async fn set_api_key_enabled(&self, secret_id: &str, enabled: bool) -> Result<bool, StoreError>;
 
     /// Inserts a certificate, its encrypted private key and its log row in one transaction.
-    async fn insert_certificate(
-        &self,
-        cert: &CertRecord,
-        private_key: Option<&[u8]>,
-        log: &NewLog,
-        now: i64,
-    ) -> Result<(), StoreError>;
+    async fn insert_certificate(&self, cert: &CertRecord, private_key: Option<&[u8]>, log: &NewLog, now: i64) -> Result<(), StoreError>;
     /// One certificate of the account.
     async fn certificate(&self, owner_uin: &str, id: &str) -> Result<Option<CertRecord>, StoreError>;
     /// The decrypted private key (PKCS#8 DER) of one certificate of the account.
     async fn certificate_key(&self, owner_uin: &str, id: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// The ID of the account's certificate with this fingerprint, if any.
-    async fn certificate_by_fingerprint(
-        &self,
-        owner_uin: &str,
-        fingerprint: &str,
-    ) -> Result<Option<String>, StoreError>;
+    async fn certificate_by_fingerprint(&self, owner_uin: &str, fingerprint: &str) -> Result<Option<String>, StoreError>;
     /// A page of the account's certificates and the total that match.
-    async fn list_certificates(
-        &self,
-        owner_uin: &str,
-        query: &CertQuery,
-        now: i64,
-    ) -> Result<(i64, Vec<CertRecord>), StoreError>;
+    async fn list_certificates(&self, owner_uin: &str, query: &CertQuery, now: i64) -> Result<(i64, Vec<CertRecord>), StoreError>;
     /// Sets the alias; false when the certificate does not exist.
-    async fn update_alias(
-        &self,
-        owner_uin: &str,
-        id: &str,
-        alias: &str,
-        log: &NewLog,
-        now: i64,
-    ) -> Result<bool, StoreError>;
+    async fn update_alias(&self, owner_uin: &str, id: &str, alias: &str, log: &NewLog, now: i64) -> Result<bool, StoreError>;
     /// Moves certificates to a project; returns the IDs that moved.
     async fn update_project(
         &self,
@@ -101,41 +71,20 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
     ) -> Result<Vec<String>, StoreError>;
     /// Deletes a certificate and its key; false when it does not exist.
-    async fn delete_certificate(
-        &self,
-        owner_uin: &str,
-        id: &str,
-        log: &NewLog,
-        now: i64,
-    ) -> Result<bool, StoreError>;
+    async fn delete_certificate(&self, owner_uin: &str, id: &str, log: &NewLog, now: i64) -> Result<bool, StoreError>;
     /// Writes a log row on its own (for reads that are logged, like downloads).
     async fn append_log(&self, owner_uin: &str, log: &NewLog, now: i64) -> Result<(), StoreError>;
     /// A page of the account's logs in a time window, newest first, and the total that match.
-    async fn list_logs(
-        &self,
-        owner_uin: &str,
-        query: &LogQuery,
-    ) -> Result<(i64, Vec<OperateLog>), StoreError>;
+    async fn list_logs(&self, owner_uin: &str, query: &LogQuery) -> Result<(i64, Vec<OperateLog>), StoreError>;
 
     /// Creates delete tasks (status 0) for these certificates; returns them with their IDs.
-    async fn create_delete_tasks(
-        &self,
-        owner_uin: &str,
-        certs: &[(String, Vec<String>)],
-        now: i64,
-    ) -> Result<Vec<DeleteTask>, StoreError>;
+    async fn create_delete_tasks(&self, owner_uin: &str, certs: &[(String, Vec<String>)], now: i64) -> Result<Vec<DeleteTask>, StoreError>;
     /// The account's delete tasks with these IDs.
     async fn delete_tasks(&self, owner_uin: &str, ids: &[String]) -> Result<Vec<DeleteTask>, StoreError>;
     /// Every delete task still running (status 0), across accounts, for the worker.
     async fn pending_delete_tasks(&self) -> Result<Vec<DeleteTask>, StoreError>;
     /// Records the outcome of a delete task.
-    async fn finish_delete_task(
-        &self,
-        task_id: &str,
-        status: i64,
-        error: &str,
-        now: i64,
-    ) -> Result<(), StoreError>;
+    async fn finish_delete_task(&self, task_id: &str, status: i64, error: &str, now: i64) -> Result<(), StoreError>;
 
     /// Stores a CA hierarchy unless one exists for the family (keys sealed); returns the one that is stored.
     async fn insert_ca(&self, ca: &CaRecord) -> Result<CaRecord, StoreError>;

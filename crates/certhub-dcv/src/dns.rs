@@ -36,10 +36,7 @@ fn name(s: &str) -> Result<Name, String> {
 }
 
 fn client(server: SocketAddr, timeout: Duration, signer: Option<TSigner>) -> Client<TokioRuntimeProvider> {
-    let stream = UdpClientStream::builder(server, TokioRuntimeProvider::new())
-        .with_timeout(Some(timeout))
-        .with_signer(signer)
-        .build();
+    let stream = UdpClientStream::builder(server, TokioRuntimeProvider::new()).with_timeout(Some(timeout)).with_signer(signer).build();
     let (client, background) = Client::<TokioRuntimeProvider>::from_sender(stream);
     tokio::spawn(background);
     client
@@ -84,10 +81,8 @@ impl DnsLookup {
     async fn lookup(&self, qname: &str, rtype: RecordType) -> Result<Answer, String> {
         let qname = name(qname)?;
         let mut c = client(self.server, self.timeout, None);
-        let resp: DnsResponse = c
-            .query(qname, DNSClass::IN, rtype)
-            .await
-            .map_err(|e| format!("DNS query to {} failed: {e}", self.server))?;
+        let resp: DnsResponse =
+            c.query(qname, DNSClass::IN, rtype).await.map_err(|e| format!("DNS query to {} failed: {e}", self.server))?;
         match resp.metadata.response_code {
             ResponseCode::NoError => {}
             ResponseCode::NXDomain => return Ok(Answer::NxDomain),
@@ -161,11 +156,7 @@ fn caa_allows(set: &[hickory_proto::rr::rdata::CAA], at: &str, identity: &str) -
         let issuer = value.split(';').next().unwrap_or_default().trim();
         issuer.eq_ignore_ascii_case(identity)
     });
-    if named {
-        Ok(())
-    } else {
-        Err(DcvFailure::caa(format!("CAA at {at} does not authorise {identity:?} to issue")))
-    }
+    if named { Ok(()) } else { Err(DcvFailure::caa(format!("CAA at {at} does not authorise {identity:?} to issue"))) }
 }
 
 /// A TSIG key as `nsupdate -y` takes it: `[algorithm:]name:base64secret`.
@@ -193,7 +184,8 @@ impl FromStr for TsigKey {
             [a, n, sec] => (*a, *n, *sec),
             _ => return Err(DnsConfigError::Key("expected two or three ':'-separated fields".into())),
         };
-        let algorithm = TsigAlgorithm::from_name(Name::from_ascii(alg.to_ascii_lowercase()).map_err(|e| DnsConfigError::Key(e.to_string()))?);
+        let algorithm =
+            TsigAlgorithm::from_name(Name::from_ascii(alg.to_ascii_lowercase()).map_err(|e| DnsConfigError::Key(e.to_string()))?);
         if !algorithm.supported() {
             return Err(DnsConfigError::Key(format!("unsupported algorithm {alg}")));
         }

@@ -33,11 +33,19 @@ impl Default for FileValidator {
 pub fn is_forbidden(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
-            v4.is_private() || v4.is_loopback() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast()
-                || v4.is_multicast() || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64
+            v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64
         }
         IpAddr::V6(v6) => {
-            v6.is_loopback() || v6.is_unspecified() || v6.is_multicast() || (v6.segments()[0] & 0xfe00) == 0xfc00
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
                 || (v6.segments()[0] & 0xffc0) == 0xfe80
                 || v6.to_ipv4_mapped().is_some_and(|v4| is_forbidden(IpAddr::V4(v4)))
         }
@@ -66,18 +74,24 @@ impl FileValidator {
         for addr in addrs {
             match TcpStream::connect(addr).await {
                 Ok(mut s) => {
-                    let req = format!("GET {path} HTTP/1.1\r\nHost: {domain}\r\nUser-Agent: certhub-dcv\r\nAccept: */*\r\nConnection: close\r\n\r\n");
+                    let req = format!(
+                        "GET {path} HTTP/1.1\r\nHost: {domain}\r\nUser-Agent: certhub-dcv\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+                    );
                     s.write_all(req.as_bytes()).await.map_err(|e| DcvFailure::not_found(Method::File, format!("write to {addr}: {e}")))?;
                     let mut buf = Vec::new();
                     let mut chunk = [0u8; 8192];
                     loop {
-                        let n = s.read(&mut chunk).await.map_err(|e| DcvFailure::not_found(Method::File, format!("read from {addr}: {e}")))?;
+                        let n =
+                            s.read(&mut chunk).await.map_err(|e| DcvFailure::not_found(Method::File, format!("read from {addr}: {e}")))?;
                         if n == 0 {
                             break;
                         }
                         buf.extend_from_slice(&chunk[..n]);
                         if buf.len() > MAX_RESPONSE {
-                            return Err(DcvFailure::not_found(Method::File, format!("the response from {addr} exceeds {MAX_RESPONSE} bytes")));
+                            return Err(DcvFailure::not_found(
+                                Method::File,
+                                format!("the response from {addr} exceeds {MAX_RESPONSE} bytes"),
+                            ));
                         }
                     }
                     return parse_response(&buf);
@@ -147,7 +161,11 @@ impl FileValidator {
         let text = String::from_utf8_lossy(&body);
         if text.trim() != expected {
             let seen: String = text.trim().chars().take(128).collect();
-            return Err(DcvFailure::mismatch(Method::File, format!("http://{domain}{path} does not contain the expected value"), vec![seen]));
+            return Err(DcvFailure::mismatch(
+                Method::File,
+                format!("http://{domain}{path} does not contain the expected value"),
+                vec![seen],
+            ));
         }
         Ok(())
     }

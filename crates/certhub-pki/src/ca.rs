@@ -2,9 +2,8 @@
 //! issuance of leaf certificates from a CSR or a public key, linted before use.
 
 use rcgen::{
-    BasicConstraints, CertificateParams, CrlDistributionPoint, CustomExtension, DistinguishedName, DnType,
-    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, RsaKeySize, SanType, SerialNumber,
-    SignatureAlgorithm, SubjectPublicKeyInfo,
+    BasicConstraints, CertificateParams, CrlDistributionPoint, CustomExtension, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose, RsaKeySize, SanType, SerialNumber, SignatureAlgorithm, SubjectPublicKeyInfo,
 };
 use rustls_pki_types::CertificateDer;
 use time::{Duration, OffsetDateTime};
@@ -160,9 +159,7 @@ pub struct LeafSpec {
 
 /// DER of the AuthorityInfoAccess extension value: OCSP and CA issuers URLs.
 fn aia_value(ocsp: &str, issuers: &str) -> Vec<u8> {
-    let access = |oid: &[u8], uri: &str| {
-        der::sequence(&[&der::write(tag::OID, oid), &der::write(0x86, uri.as_bytes())])
-    };
+    let access = |oid: &[u8], uri: &str| der::sequence(&[&der::write(tag::OID, oid), &der::write(0x86, uri.as_bytes())]);
     // id-ad-ocsp 1.3.6.1.5.5.7.48.1 and id-ad-caIssuers 1.3.6.1.5.5.7.48.2
     der::sequence(&[
         &access(&[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01], ocsp),
@@ -186,7 +183,8 @@ pub fn issue(ca: &CaMaterial, spec: &LeafSpec, now: i64) -> Result<Vec<u8>, PkiE
     p.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
     p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     p.not_before = at(now - 60)?;
-    p.not_after = at(now)?.checked_add(Duration::days(spec.validity_days)).ok_or_else(|| PkiError::Unacceptable("validity overflow".into()))?;
+    p.not_after =
+        at(now)?.checked_add(Duration::days(spec.validity_days)).ok_or_else(|| PkiError::Unacceptable("validity overflow".into()))?;
     p.serial_number = Some(random_serial()?);
     p.use_authority_key_identifier_extension = true;
     let fam = ca.family.as_str();

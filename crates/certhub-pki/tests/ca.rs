@@ -27,7 +27,8 @@ fn every_family_issues_leaves_that_openssl_verifies() {
         };
         let leaf = ca::issue(&m, &spec, now).expect("issue");
         std::fs::write(dir.join("leaf.pem"), pem::encode("CERTIFICATE", &leaf)).expect("w");
-        let (ok, out) = run(dir, "openssl", &["verify", "-CAfile", "root.pem", "-untrusted", "int.pem", "-purpose", "sslserver", "leaf.pem"]);
+        let (ok, out) =
+            run(dir, "openssl", &["verify", "-CAfile", "root.pem", "-untrusted", "int.pem", "-purpose", "sslserver", "leaf.pem"]);
         assert!(ok, "{family:?}: {out}");
         let (_, text) = run(dir, "openssl", &["x509", "-in", "leaf.pem", "-noout", "-text"]);
         for want in [

@@ -51,17 +51,36 @@ fn jks_opens_in_keytool_and_its_key_decrypts() {
         let (d, leaf, chain, key) = material(kind);
         let dir = &d.0;
         let refs: Vec<&[u8]> = [leaf.as_slice(), chain[0].as_slice(), chain[1].as_slice()].to_vec();
-        std::fs::write(dir.join("k.jks"), export::jks::write("www.example.test", &key, &refs, "changeit1", 1_700_000_000_000)).expect("write");
+        std::fs::write(dir.join("k.jks"), export::jks::write("www.example.test", &key, &refs, "changeit1", 1_700_000_000_000))
+            .expect("write");
         let (ok, out) = run(dir, "keytool", &["-list", "-v", "-keystore", "k.jks", "-storepass", "changeit1"]);
         assert!(ok, "keytool -list: {out}");
         assert!(out.contains("PrivateKeyEntry"), "{out}");
         assert!(out.contains("Certificate chain length: 3"), "{out}");
         let (ok, out) = run(dir, "keytool", &["-list", "-keystore", "k.jks", "-storepass", "wrongpass"]);
         assert!(!ok, "a wrong store password must fail: {out}");
-        let (ok, out) = run(dir, "keytool", &[
-            "-importkeystore", "-noprompt", "-srckeystore", "k.jks", "-srcstorepass", "changeit1", "-srcalias", "www.example.test", "-srckeypass", "changeit1",
-            "-destkeystore", "k.p12", "-deststoretype", "PKCS12", "-deststorepass", "changeit1",
-        ]);
+        let (ok, out) = run(
+            dir,
+            "keytool",
+            &[
+                "-importkeystore",
+                "-noprompt",
+                "-srckeystore",
+                "k.jks",
+                "-srcstorepass",
+                "changeit1",
+                "-srcalias",
+                "www.example.test",
+                "-srckeypass",
+                "changeit1",
+                "-destkeystore",
+                "k.p12",
+                "-deststoretype",
+                "PKCS12",
+                "-deststorepass",
+                "changeit1",
+            ],
+        );
         assert!(ok, "keytool -importkeystore (key decryption): {out}");
         openssl(dir, &["pkcs12", "-in", "k.p12", "-nodes", "-nocerts", "-passin", "pass:changeit1", "-out", "k.pem"]);
         let (ok, from_jks) = run(dir, "openssl", &["pkey", "-in", "k.pem", "-pubout"]);
@@ -104,14 +123,42 @@ fn pfx_opens_in_openssl_without_legacy() {
 fn zip_layouts_hold_verifiable_files() {
     let (d, leaf, chain, key) = material("rsa");
     let dir = &d.0;
-    let b = Bundle { name: "www.example.test", leaf_der: &leaf, chain_der: &chain, key_pkcs8_der: Some(&key), csr_pem: None, password: "zippass1" };
+    let b = Bundle {
+        name: "www.example.test",
+        leaf_der: &leaf,
+        chain_der: &chain,
+        key_pkcs8_der: Some(&key),
+        csr_pem: None,
+        password: "zippass1",
+    };
     let want: &[(ServiceType, &[&str])] = &[
-        (ServiceType::Nginx, &["www.example.test_nginx/www.example.test_bundle.crt", "www.example.test_nginx/www.example.test_bundle.pem", "www.example.test_nginx/www.example.test.key"]),
-        (ServiceType::Apache, &["www.example.test_apache/root_bundle.crt", "www.example.test_apache/www.example.test.crt", "www.example.test_apache/www.example.test.key"]),
+        (
+            ServiceType::Nginx,
+            &[
+                "www.example.test_nginx/www.example.test_bundle.crt",
+                "www.example.test_nginx/www.example.test_bundle.pem",
+                "www.example.test_nginx/www.example.test.key",
+            ],
+        ),
+        (
+            ServiceType::Apache,
+            &[
+                "www.example.test_apache/root_bundle.crt",
+                "www.example.test_apache/www.example.test.crt",
+                "www.example.test_apache/www.example.test.key",
+            ],
+        ),
         (ServiceType::Tomcat, &["www.example.test_tomcat/www.example.test.jks", "www.example.test_tomcat/keystorePass.txt"]),
         (ServiceType::Jks, &["www.example.test_jks/www.example.test.jks", "www.example.test_jks/keystorePass.txt"]),
         (ServiceType::Iis, &["www.example.test_iis/www.example.test.pfx", "www.example.test_iis/keystorePass.txt"]),
-        (ServiceType::Other, &["www.example.test_other/www.example.test.pem", "www.example.test_other/www.example.test_chain.pem", "www.example.test_other/www.example.test.key"]),
+        (
+            ServiceType::Other,
+            &[
+                "www.example.test_other/www.example.test.pem",
+                "www.example.test_other/www.example.test_chain.pem",
+                "www.example.test_other/www.example.test.key",
+            ],
+        ),
         (ServiceType::Root, &["www.example.test_root/root_bundle.crt"]),
     ];
     let mut all_names = Vec::new();
@@ -127,7 +174,18 @@ fn zip_layouts_hold_verifiable_files() {
     // nginx: the bundle is leaf then chain and verifies against the root; the key matches.
     let bundle = read(dir, "www.example.test_nginx__www.example.test_bundle.crt");
     assert_eq!(bundle.matches("BEGIN CERTIFICATE").count(), 3);
-    let (ok, out) = run(dir, "openssl", &["verify", "-CAfile", "root.crt", "-untrusted", "www.example.test_apache__root_bundle.crt", "www.example.test_apache__www.example.test.crt"]);
+    let (ok, out) = run(
+        dir,
+        "openssl",
+        &[
+            "verify",
+            "-CAfile",
+            "root.crt",
+            "-untrusted",
+            "www.example.test_apache__root_bundle.crt",
+            "www.example.test_apache__www.example.test.crt",
+        ],
+    );
     assert!(ok, "{out}");
     let (ok, out) = run(dir, "openssl", &["pkey", "-in", "www.example.test_nginx__www.example.test.key", "-pubout"]);
     assert!(ok, "{out}");

@@ -96,7 +96,25 @@ fn sm2_certificate_and_key() {
     let d = Dir(dir.clone());
     openssl(&d.0, &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:SM2", "-out", "sm2.key"]);
     openssl(&d.0, &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:SM2", "-out", "sm2b.key"]);
-    openssl(&d.0, &["req", "-x509", "-new", "-key", "sm2.key", "-sm3", "-sigopt", "distid:1234567812345678", "-subj", "/CN=sm2.example.test", "-days", "30", "-out", "sm2.crt"]);
+    openssl(
+        &d.0,
+        &[
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            "sm2.key",
+            "-sm3",
+            "-sigopt",
+            "distid:1234567812345678",
+            "-subj",
+            "/CN=sm2.example.test",
+            "-days",
+            "30",
+            "-out",
+            "sm2.crt",
+        ],
+    );
     let cert = parse_certificates(&read(&dir, "sm2.crt")).expect("sm2 cert")[0].clone();
     assert_eq!(cert.key_algorithm, KeyAlgorithm::Sm2);
     assert!(certhub_pki::parse::verify_issued_by(&cert, &cert), "SM2 self-signature verifies");

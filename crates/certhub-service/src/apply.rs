@@ -98,12 +98,13 @@ impl Service {
         {
             return Err(ServiceError::BadEmail);
         }
-        let family = match (input.csr_encrypt_algo.as_deref().unwrap_or("RSA").to_ascii_uppercase().as_str(), input.csr_key_parameter.as_deref()) {
-            ("RSA", None | Some("") | Some("2048")) => CaFamily::Rsa2048,
-            ("ECC", Some("prime256v1")) => CaFamily::EcdsaP256,
-            ("ECC", None | Some("")) => return Err(ServiceError::MissingParameter("CsrKeyParameter is required with ECC".into())),
-            _ => return Err(invalid("CsrEncryptAlgo/CsrKeyParameter must be RSA/2048 or ECC/prime256v1")),
-        };
+        let family =
+            match (input.csr_encrypt_algo.as_deref().unwrap_or("RSA").to_ascii_uppercase().as_str(), input.csr_key_parameter.as_deref()) {
+                ("RSA", None | Some("") | Some("2048")) => CaFamily::Rsa2048,
+                ("ECC", Some("prime256v1")) => CaFamily::EcdsaP256,
+                ("ECC", None | Some("")) => return Err(ServiceError::MissingParameter("CsrKeyParameter is required with ECC".into())),
+                _ => return Err(invalid("CsrEncryptAlgo/CsrKeyParameter must be RSA/2048 or ECC/prime256v1")),
+            };
         self.check_method(method, &domain)?;
         let now = self.now();
         if let Some(old) = input.old_certificate_id.as_deref().filter(|s| !s.is_empty()) {
@@ -194,7 +195,12 @@ pub(crate) fn dv_auth_detail(method: Method, domain: &str) -> Value {
 }
 
 pub(crate) fn system_log(caller: &Caller, id: &str, kind: &str, verb: &str) -> NewLog {
-    NewLog { cert_id: id.to_string(), kind: kind.to_string(), action: format!("用户[uin: --] {verb} 证书[id: {id}]"), actor: caller.credential.clone() }
+    NewLog {
+        cert_id: id.to_string(),
+        kind: kind.to_string(),
+        action: format!("用户[uin: --] {verb} 证书[id: {id}]"),
+        actor: caller.credential.clone(),
+    }
 }
 
 /// A new key for the family: PKCS#8 and SubjectPublicKeyInfo.

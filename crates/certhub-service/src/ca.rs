@@ -61,13 +61,21 @@ impl Service {
     }
 
     /// Signs a leaf for `names` and `spki` with the family's intermediate, off the async threads.
-    pub(crate) async fn sign_leaf(&self, family: CaFamily, names: Vec<String>, spki_der: Vec<u8>, days: i64, now: i64) -> Result<Issued, ServiceError> {
+    pub(crate) async fn sign_leaf(
+        &self,
+        family: CaFamily,
+        names: Vec<String>,
+        spki_der: Vec<u8>,
+        days: i64,
+        now: i64,
+    ) -> Result<Issued, ServiceError> {
         let material = self.signer(family).await?;
         let spec = LeafSpec { names, validity_days: days, public_url: self.config.public_url.clone(), spki_der };
         tokio::task::spawn_blocking(move || -> Result<Issued, ServiceError> {
             let leaf = ca::issue(&material, &spec, now)?;
             let parsed = ParsedCert::from_der(&leaf)?;
-            let cert_pem = [leaf.as_slice(), &material.intermediate_der, &material.root_der].iter().map(|d| pem::encode("CERTIFICATE", d)).collect();
+            let cert_pem =
+                [leaf.as_slice(), &material.intermediate_der, &material.root_der].iter().map(|d| pem::encode("CERTIFICATE", d)).collect();
             Ok(Issued { cert_pem, not_before: parsed.not_before, not_after: parsed.not_after, fingerprint: parsed.sha1_fingerprint })
         })
         .await

@@ -61,11 +61,13 @@ fn chain_info(chain: &[ParsedCert]) -> serde_json::Value {
     serde_json::Value::Array(
         chain
             .iter()
-            .map(|c| json!({ "Issuer": c.issuer_common_name.clone().unwrap_or_default(),
+            .map(|c| {
+                json!({ "Issuer": c.issuer_common_name.clone().unwrap_or_default(),
                              "Subject": c.display_name(),
                              "Fingerprint": c.sha1_fingerprint.to_ascii_lowercase(),
                              "ValidFrom": fmt(c.not_before),
-                             "ValidTo": fmt(c.not_after) }))
+                             "ValidTo": fmt(c.not_after) })
+            })
             .collect(),
     )
 }
@@ -111,16 +113,16 @@ impl Service {
             return Err(PkiError::NotCa("the certificate has no CA basic constraint".into()).into());
         }
         if let Some(k) = &key
-            && !k.matches(leaf) {
-                return Err(PkiError::KeyMismatch.into());
-            }
+            && !k.matches(leaf)
+        {
+            return Err(PkiError::KeyMismatch.into());
+        }
         let now = self.now();
         if input.repeatable == Some(false)
-            && let Some(existing) =
-                self.store.certificate_by_fingerprint(&caller.owner_uin, &leaf.sha1_fingerprint).await?
-            {
-                return Ok(UploadOutput { certificate_id: existing.clone(), repeat_cert_id: existing });
-            }
+            && let Some(existing) = self.store.certificate_by_fingerprint(&caller.owner_uin, &leaf.sha1_fingerprint).await?
+        {
+            return Ok(UploadOutput { certificate_id: existing.clone(), repeat_cert_id: existing });
+        }
         let pem: String = chain.iter().map(|c| parse::pem::encode("CERTIFICATE", &c.der)).collect();
         let id = ids::certificate_id();
         let status = if leaf.not_after <= now { code::EXPIRED } else { code::ISSUED };
@@ -225,10 +227,7 @@ impl Service {
         if project_id < 0 {
             return Err(ServiceError::InvalidParameterValue("ProjectId must not be negative".into()));
         }
-        let moved = self
-            .store
-            .update_project(&caller.owner_uin, ids_in, project_id, &caller.owner_uin, self.now())
-            .await?;
+        let moved = self.store.update_project(&caller.owner_uin, ids_in, project_id, &caller.owner_uin, self.now()).await?;
         let failed = ids_in.iter().filter(|i| !moved.contains(i)).cloned().collect();
         Ok((moved, failed))
     }
@@ -241,10 +240,7 @@ impl Service {
         if ids_in.len() > 50 {
             return Err(ServiceError::TooManyCertificates(50));
         }
-        let changed = self
-            .store
-            .update_ignore_notice(&caller.owner_uin, ids_in, ignore, &caller.owner_uin, self.now())
-            .await?;
+        let changed = self.store.update_ignore_notice(&caller.owner_uin, ids_in, ignore, &caller.owner_uin, self.now()).await?;
         if changed.is_empty() {
             return Err(ServiceError::CertificateNotFound);
         }

@@ -54,14 +54,8 @@ impl Service {
         let chosen = cert.extra.get("csr_key_password").and_then(serde_json::Value::as_str).and_then(|s| self.open_secret(&cert.id, s));
         let password = chosen.unwrap_or_else(|| ids::random_alnum(16));
         let name = if cert.domain.is_empty() { cert.id.clone() } else { cert.domain.clone() };
-        let bundle = Bundle {
-            name: &name,
-            leaf_der: &leaf,
-            chain_der: &chain,
-            key_pkcs8_der: key.as_deref(),
-            csr_pem: None,
-            password: &password,
-        };
+        let bundle =
+            Bundle { name: &name, leaf_der: &leaf, chain_der: &chain, key_pkcs8_der: key.as_deref(), csr_pem: None, password: &password };
         let bytes = match service {
             Some(s) => export::zip_for(s, &bundle),
             None => export::zip_all(&bundle),
@@ -86,8 +80,7 @@ impl Service {
 
     /// A signed link to the ZIP for one server type, valid for the configured time.
     pub async fn download_link(&self, caller: &Caller, id: &str, service_type: &str) -> Result<DownloadLink, ServiceError> {
-        let service = ServiceType::parse(service_type)
-            .ok_or_else(|| ServiceError::ServiceTypeNotSupported(service_type.to_string()))?;
+        let service = ServiceType::parse(service_type).ok_or_else(|| ServiceError::ServiceTypeNotSupported(service_type.to_string()))?;
         let cert = self.certificate(caller, id).await?;
         downloadable(&cert)?;
         let expires = self.now() + self.config.download_url_ttl;

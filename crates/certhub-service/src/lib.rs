@@ -67,13 +67,7 @@ pub struct Service {
 
 impl Service {
     /// Wires a service. `url_key` signs download links.
-    pub fn new(
-        store: Arc<dyn Store>,
-        clock: Arc<dyn Clock>,
-        trust: TrustStore,
-        config: ServiceConfig,
-        url_key: [u8; 32],
-    ) -> Self {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, trust: TrustStore, config: ServiceConfig, url_key: [u8; 32]) -> Self {
         Self {
             store,
             clock,

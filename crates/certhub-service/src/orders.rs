@@ -82,7 +82,14 @@ impl Service {
         let now = self.now();
         let log = log_row(caller, id, "resubmit", "重新提交申请");
         let from = [code::FAILED, code::CANCELLED];
-        let t = Transition { from: &from, to: code::PENDING, msg: "PENDING-DCV", extra: Some(&extra), log: &log, job: Some((VALIDATE, now + self.config.dcv_window)) };
+        let t = Transition {
+            from: &from,
+            to: code::PENDING,
+            msg: "PENDING-DCV",
+            extra: Some(&extra),
+            log: &log,
+            job: Some((VALIDATE, now + self.config.dcv_window)),
+        };
         if !self.store.transition(&caller.owner_uin, id, &t, now).await? {
             return Err(ServiceError::StatusNotAllowResubmit);
         }

@@ -70,7 +70,8 @@ impl Service {
         self.check_method(method, &old.domain)?;
         let now = self.now();
         // Free certificates reissue only as RSA-2048 (the vendor's rule).
-        let rsa2048 = |alg: &str| ServiceError::RenewAlgorithmInvalid(format!("free certificates are reissued only with RSA 2048, not {alg}"));
+        let rsa2048 =
+            |alg: &str| ServiceError::RenewAlgorithmInvalid(format!("free certificates are reissued only with RSA 2048, not {alg}"));
         let (key_der, spki) = match &input.csr {
             CsrSource::Original => {
                 if old.key_algorithm != "RSA 2048" {
@@ -86,7 +87,10 @@ impl Service {
                     return Err(rsa2048(&csr.key_algorithm.vendor_name()));
                 }
                 if csr.names.iter().any(|n| n != &old.domain) || !csr.names.contains(&old.domain) {
-                    return Err(ServiceError::RenewCsrInvalid(format!("the CSR names {:?}; this certificate covers {}", csr.names, old.domain)));
+                    return Err(ServiceError::RenewCsrInvalid(format!(
+                        "the CSR names {:?}; this certificate covers {}",
+                        csr.names, old.domain
+                    )));
                 }
                 (None, csr.spki_der)
             }
@@ -138,12 +142,15 @@ impl Service {
         let mut old_extra = old.extra.clone();
         old_extra["reissuing_as"] = json!(id);
         let old_log = log_row(caller, &old.id, "replace", "重颁发");
-        let t = Transition { from: &[code::ISSUED], to: code::REISSUING, msg: "REISSUING", extra: Some(&old_extra), log: &old_log, job: None };
+        let t =
+            Transition { from: &[code::ISSUED], to: code::REISSUING, msg: "REISSUING", extra: Some(&old_extra), log: &old_log, job: None };
         if !self.store.transition(&caller.owner_uin, &old.id, &t, now).await? {
             return Err(ServiceError::InvalidStatus);
         }
         let log = log_row(caller, &id, "replace", "重颁发申请");
-        if let Err(e) = self.store.insert_pending_certificate(&record, key_der.as_deref(), &log, VALIDATE, now + self.config.dcv_window, now).await {
+        if let Err(e) =
+            self.store.insert_pending_certificate(&record, key_der.as_deref(), &log, VALIDATE, now + self.config.dcv_window, now).await
+        {
             self.settle_original(&caller.owner_uin, &old.id, None, caller, now).await?;
             return Err(e.into());
         }
@@ -159,7 +166,14 @@ impl Service {
     }
 
     /// Ends a reissue on the original: back to status 1, recording the new certificate when there is one.
-    pub(crate) async fn settle_original(&self, owner: &str, old_id: &str, new_id: Option<&str>, caller: &Caller, now: i64) -> Result<(), ServiceError> {
+    pub(crate) async fn settle_original(
+        &self,
+        owner: &str,
+        old_id: &str,
+        new_id: Option<&str>,
+        caller: &Caller,
+        now: i64,
+    ) -> Result<(), ServiceError> {
         let Some(old) = self.store.certificate(owner, old_id).await? else { return Ok(()) };
         let mut extra = old.extra.clone();
         if let Some(o) = extra.as_object_mut() {

@@ -132,14 +132,16 @@ impl Service {
 
     /// Publishes a DNS_AUTO record and moves the order to status 4; the updated record, or None if another node did.
     async fn publish_auto_record(&self, cert: &CertRecord, system: &Caller, now: i64) -> Result<Option<CertRecord>, DcvFailure> {
-        let publisher = self
-            .publisher
-            .as_ref()
-            .ok_or_else(|| DcvFailure::not_found(Method::DnsAuto, "DNS_AUTO is not configured on this server"))?;
+        let publisher =
+            self.publisher.as_ref().ok_or_else(|| DcvFailure::not_found(Method::DnsAuto, "DNS_AUTO is not configured on this server"))?;
         publisher.publish_txt(&txt_name(&cert.domain), &dv_field(cert, "DvAuthValue")).await?;
         let log = system_log(system, &cert.id, "dns_auto", "自动添加DNS记录");
         let t = Transition { from: &[code::PENDING], to: code::DNS_ADDED, msg: "DNS-RECORD-ADDED", extra: None, log: &log, job: None };
-        let moved = self.store.transition(&cert.owner_uin, &cert.id, &t, now).await.map_err(|e| DcvFailure::not_found(Method::DnsAuto, e.to_string()))?;
+        let moved = self
+            .store
+            .transition(&cert.owner_uin, &cert.id, &t, now)
+            .await
+            .map_err(|e| DcvFailure::not_found(Method::DnsAuto, e.to_string()))?;
         Ok(moved.then(|| CertRecord { status: code::DNS_ADDED, ..cert.clone() }))
     }
 

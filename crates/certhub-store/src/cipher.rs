@@ -99,10 +99,8 @@ impl KeyCipher {
         let (nonce, ct) = rest.split_at(NONCE_LEN);
         let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| err())?;
         let mut buf = ct.to_vec();
-        let plain = self
-            .key
-            .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(context.as_bytes()), &mut buf)
-            .map_err(|_| err())?;
+        let plain =
+            self.key.open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(context.as_bytes()), &mut buf).map_err(|_| err())?;
         Ok(plain.to_vec())
     }
 

@@ -95,9 +95,7 @@ pub fn build(owner_uin: &str, q: &CertQuery, now: i64) -> Built {
     for tag in &q.tags {
         let pk = b.push(Arg::Text(tag.tag_key.clone()));
         let pv = b.push(Arg::Text(tag.tag_value.clone()));
-        clauses.push(format!(
-            "EXISTS (SELECT 1 FROM cert_tags t WHERE t.cert_id = c.id AND t.tag_key = {pk} AND t.tag_value = {pv})"
-        ));
+        clauses.push(format!("EXISTS (SELECT 1 FROM cert_tags t WHERE t.cert_id = c.id AND t.tag_key = {pk} AND t.tag_value = {pv})"));
     }
     if !q.ids.is_empty() {
         let ps: Vec<String> = q.ids.iter().map(|s| b.push(Arg::Text(s.clone()))).collect();
@@ -118,12 +116,7 @@ mod tests {
 
     #[test]
     fn placeholders_are_numbered_in_order() {
-        let q = CertQuery {
-            search_key: Some("50%_x".into()),
-            statuses: vec![1, 3],
-            ids: vec!["a".into()],
-            ..Default::default()
-        };
+        let q = CertQuery { search_key: Some("50%_x".into()), statuses: vec![1, 3], ids: vec!["a".into()], ..Default::default() };
         let b = build("u1", &q, 0);
         assert!(b.where_sql.contains("c.owner_uin = $1"));
         assert!(b.where_sql.contains("c.status IN ($3, $4)"));

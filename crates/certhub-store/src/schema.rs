@@ -3,7 +3,8 @@
 //! fills in for SQLite or PostgreSQL.
 
 /// The migrations, in order.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE accounts (
     uin TEXT PRIMARY KEY,
     app_id BIGINT NOT NULL,
@@ -75,7 +76,8 @@ CREATE TABLE delete_tasks (
     error TEXT NOT NULL,
     updated_at BIGINT NOT NULL
 );
-"#, r#"
+"#,
+    r#"
 CREATE TABLE ca_hierarchies (
     family TEXT PRIMARY KEY,
     root_der BLOB_TYPE NOT NULL,
@@ -84,7 +86,8 @@ CREATE TABLE ca_hierarchies (
     intermediate_key BLOB_TYPE NOT NULL,
     created_at BIGINT NOT NULL
 );
-"#, r#"
+"#,
+    r#"
 CREATE TABLE jobs (
     id SERIAL_KEY,
     kind TEXT NOT NULL,
@@ -99,7 +102,8 @@ CREATE TABLE jobs (
 );
 CREATE INDEX jobs_due ON jobs(state, run_at);
 CREATE INDEX jobs_cert ON jobs(cert_id);
-"#];
+"#,
+];
 
 /// The migrations with the backend's types: `postgres` or SQLite otherwise.
 pub fn for_backend(postgres: bool) -> Vec<String> {

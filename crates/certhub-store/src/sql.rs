@@ -9,8 +9,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use certhub_core::model::{
-    Account, ApiKey, ApiKeySecret, CaRecord, CertQuery, CertRecord, DeleteTask, Issued, Job, KeyKind, LogQuery,
-    NewLog, OperateLog, Tag,
+    Account, ApiKey, ApiKeySecret, CaRecord, CertQuery, CertRecord, DeleteTask, Issued, Job, KeyKind, LogQuery, NewLog, OperateLog, Tag,
 };
 use certhub_core::store::Transition;
 use certhub_core::{Store, StoreError};
@@ -130,18 +129,16 @@ macro_rules! task_from_row {
 
 macro_rules! insert_log {
     ($exec:expr, $owner:expr, $log:expr, $now:expr) => {
-        sqlx::query(
-            "INSERT INTO operate_logs (owner_uin, cert_id, kind, action, actor, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind($owner.to_string())
-        .bind($log.cert_id.clone())
-        .bind($log.kind.clone())
-        .bind($log.action.clone())
-        .bind($log.actor.clone())
-        .bind($now)
-        .execute($exec)
-        .await
-        .map_err(db)?
+        sqlx::query("INSERT INTO operate_logs (owner_uin, cert_id, kind, action, actor, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind($owner.to_string())
+            .bind($log.cert_id.clone())
+            .bind($log.kind.clone())
+            .bind($log.action.clone())
+            .bind($log.actor.clone())
+            .bind($now)
+            .execute($exec)
+            .await
+            .map_err(db)?
     };
 }
 
@@ -149,21 +146,52 @@ macro_rules! insert_log {
 macro_rules! insert_cert_rows {
     ($tx:expr, $c:expr, $sans:expr, $tags:expr, $extra:expr, $sealed:expr) => {{
         let (c, sans, tags, extra, sealed) = ($c, &$sans, &$tags, &$extra, &$sealed);
-            sqlx::query("INSERT INTO certificates (id, owner_uin, project_id, alias, source, cert_type, package_type, \
+        sqlx::query(
+            "INSERT INTO certificates (id, owner_uin, project_id, alias, source, cert_type, package_type, \
                 product_name, domain, sans, status, status_msg, verify_type, not_before, not_after, insert_time, cert_pem, \
                 fingerprint, key_algorithm, is_sm, has_key, ignore_notice, allow_download, tags, certificate_use, extra, private_key, seq) \
-                VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28)")
-                .bind(&c.id).bind(&c.owner_uin).bind(c.project_id).bind(&c.alias).bind(&c.source).bind(&c.cert_type)
-                .bind(&c.package_type).bind(&c.product_name).bind(&c.domain).bind(&sans).bind(c.status).bind(&c.status_msg)
-                .bind(&c.verify_type).bind(c.not_before).bind(c.not_after).bind(c.insert_time).bind(&c.cert_pem)
-                .bind(&c.fingerprint).bind(&c.key_algorithm).bind(i64::from(c.is_sm)).bind(i64::from(sealed.is_some()))
-                .bind(i64::from(c.ignore_expiry_notice)).bind(i64::from(c.allow_download)).bind(&tags)
-                .bind(&c.certificate_use).bind(&extra).bind(&sealed).bind(next_seq())
-                .execute(&mut *$tx).await.map_err(db)?;
-            for t in &c.tags {
-                sqlx::query("INSERT INTO cert_tags (cert_id, tag_key, tag_value) VALUES ($1, $2, $3)")
-                    .bind(&c.id).bind(&t.tag_key).bind(&t.tag_value).execute(&mut *$tx).await.map_err(db)?;
-            }
+                VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28)",
+        )
+        .bind(&c.id)
+        .bind(&c.owner_uin)
+        .bind(c.project_id)
+        .bind(&c.alias)
+        .bind(&c.source)
+        .bind(&c.cert_type)
+        .bind(&c.package_type)
+        .bind(&c.product_name)
+        .bind(&c.domain)
+        .bind(&sans)
+        .bind(c.status)
+        .bind(&c.status_msg)
+        .bind(&c.verify_type)
+        .bind(c.not_before)
+        .bind(c.not_after)
+        .bind(c.insert_time)
+        .bind(&c.cert_pem)
+        .bind(&c.fingerprint)
+        .bind(&c.key_algorithm)
+        .bind(i64::from(c.is_sm))
+        .bind(i64::from(sealed.is_some()))
+        .bind(i64::from(c.ignore_expiry_notice))
+        .bind(i64::from(c.allow_download))
+        .bind(&tags)
+        .bind(&c.certificate_use)
+        .bind(&extra)
+        .bind(&sealed)
+        .bind(next_seq())
+        .execute(&mut *$tx)
+        .await
+        .map_err(db)?;
+        for t in &c.tags {
+            sqlx::query("INSERT INTO cert_tags (cert_id, tag_key, tag_value) VALUES ($1, $2, $3)")
+                .bind(&c.id)
+                .bind(&t.tag_key)
+                .bind(&t.tag_value)
+                .execute(&mut *$tx)
+                .await
+                .map_err(db)?;
+        }
     }};
 }
 
@@ -253,7 +281,9 @@ impl SqlStore {
 
     async fn ca_rows(&self, family: Option<&str>) -> Result<Vec<CaRecord>, StoreError> {
         let sql = match family {
-            Some(_) => "SELECT family, root_der, root_key, intermediate_der, intermediate_key, created_at FROM ca_hierarchies WHERE family = $1",
+            Some(_) => {
+                "SELECT family, root_der, root_key, intermediate_der, intermediate_key, created_at FROM ca_hierarchies WHERE family = $1"
+            }
             None => "SELECT family, root_der, root_key, intermediate_der, intermediate_key, created_at FROM ca_hierarchies ORDER BY family",
         };
         let rows: Vec<SealedCaRow> = with_pool!(self, p => {
@@ -293,10 +323,7 @@ impl SqlStore {
 fn next_seq() -> i64 {
     use std::sync::atomic::{AtomicI64, Ordering};
     static LAST: AtomicI64 = AtomicI64::new(0);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0);
     let mut prev = LAST.load(Ordering::SeqCst);
     loop {
         let next = now.max(prev + 1);
@@ -473,10 +500,8 @@ impl Store for SqlStore {
         let built = query::build(owner_uin, q, now);
         let count_sql = format!("SELECT COUNT(*) FROM certificates c {}", built.where_sql);
         let n = built.args.len();
-        let page_sql = format!(
-            "SELECT {CERT_COLUMNS} FROM certificates c {} {} LIMIT ${} OFFSET ${}",
-            built.where_sql, built.order_sql, n + 1, n + 2
-        );
+        let page_sql =
+            format!("SELECT {CERT_COLUMNS} FROM certificates c {} {} LIMIT ${} OFFSET ${}", built.where_sql, built.order_sql, n + 1, n + 2);
         with_pool!(self, p => {
             let total: i64 = bind_args!(sqlx::query_scalar(&count_sql), &built.args).fetch_one(p).await.map_err(db)?;
             let rows = bind_args!(sqlx::query(&page_sql), &built.args)
@@ -504,7 +529,14 @@ impl Store for SqlStore {
         })
     }
 
-    async fn update_project(&self, owner_uin: &str, ids: &[String], project_id: i64, actor: &str, now: i64) -> Result<Vec<String>, StoreError> {
+    async fn update_project(
+        &self,
+        owner_uin: &str,
+        ids: &[String],
+        project_id: i64,
+        actor: &str,
+        now: i64,
+    ) -> Result<Vec<String>, StoreError> {
         with_pool!(self, p => {
             let _writer = self.writer().await;
             let mut tx = p.begin().await.map_err(db)?;
@@ -524,7 +556,14 @@ impl Store for SqlStore {
         })
     }
 
-    async fn update_ignore_notice(&self, owner_uin: &str, ids: &[String], ignore: bool, actor: &str, now: i64) -> Result<Vec<String>, StoreError> {
+    async fn update_ignore_notice(
+        &self,
+        owner_uin: &str,
+        ids: &[String],
+        ignore: bool,
+        actor: &str,
+        now: i64,
+    ) -> Result<Vec<String>, StoreError> {
         with_pool!(self, p => {
             let _writer = self.writer().await;
             let mut tx = p.begin().await.map_err(db)?;

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use certhub_core::Store;
-use certhub_core::store::Transition;
 use certhub_core::model::{CertOrder, CertQuery, CertRecord, KeyKind, LogQuery, NewLog, Tag};
+use certhub_core::store::Transition;
 use certhub_store::{KeyCipher, SqlStore};
 use sqlx::Connection;
 
@@ -160,7 +160,8 @@ async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_
     assert_eq!(logs[0].kind, "delete", "newest first");
     let (total_b, _) = store.list_logs(&b.uin, &LogQuery { start: 0, end: now + 1000, offset: 0, limit: 100 }).await.expect("logs b");
     assert_eq!(total_b, 1);
-    let (windowed, _) = store.list_logs(&a.uin, &LogQuery { start: now + 100, end: now + 1000, offset: 0, limit: 100 }).await.expect("window");
+    let (windowed, _) =
+        store.list_logs(&a.uin, &LogQuery { start: now + 100, end: now + 1000, offset: 0, limit: 100 }).await.expect("window");
     assert_eq!(windowed, 4);
 
     // Delete tasks.
@@ -171,7 +172,10 @@ async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_
     assert_eq!(tasks.len(), 2);
     assert_eq!(store.pending_delete_tasks().await.expect("pending").len(), 2);
     store.finish_delete_task(&tasks[0].task_id, 1, "", now + 5).await.expect("finish");
-    let got = store.delete_tasks(&a.uin, &[tasks[0].task_id.clone(), tasks[1].task_id.clone(), "999999".into(), "x".into()]).await.expect("get tasks");
+    let got = store
+        .delete_tasks(&a.uin, &[tasks[0].task_id.clone(), tasks[1].task_id.clone(), "999999".into(), "x".into()])
+        .await
+        .expect("get tasks");
     assert_eq!(got.len(), 2);
     assert_eq!(got[0].status, 1);
     assert_eq!(got[0].domains, vec!["d9.example.com".to_string()]);
@@ -198,7 +202,10 @@ async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_
     let mut pending = cert("pend0001", &a.uin, "pending.example.com", now);
     pending.status = 0;
     pending.cert_pem = None;
-    store.insert_pending_certificate(&pending, Some(b"PENDING-KEY"), &log("pend0001", "apply"), "validate", now + 3600, now).await.expect("pending");
+    store
+        .insert_pending_certificate(&pending, Some(b"PENDING-KEY"), &log("pend0001", "apply"), "validate", now + 3600, now)
+        .await
+        .expect("pending");
     let jobs = store.claim_jobs("validate", now, 30, 10).await.expect("claim");
     assert_eq!(jobs.len(), 1);
     assert_eq!((jobs[0].cert_id.as_str(), jobs[0].attempts, jobs[0].deadline), ("pend0001", 1, now + 3600));
@@ -209,7 +216,8 @@ async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_
     store.hurry_jobs("pend0001", now + 10).await.expect("hurry");
     let again = store.claim_jobs("validate", now + 10, 30, 10).await.expect("claim");
     assert_eq!((again.len(), again[0].attempts, again[0].last_error.as_str()), (1, 2, "not yet"));
-    let issued = certhub_core::model::Issued { cert_pem: "PEM".into(), not_before: now, not_after: now + 90 * 86_400, fingerprint: "FPX".into() };
+    let issued =
+        certhub_core::model::Issued { cert_pem: "PEM".into(), not_before: now, not_after: now + 90 * 86_400, fingerprint: "FPX".into() };
     assert!(store.mark_issued(&a.uin, "pend0001", &issued, &log("pend0001", "issued"), now + 11).await.expect("issue"));
     assert!(!store.mark_issued(&a.uin, "pend0001", &issued, &log("pend0001", "issued"), now + 12).await.expect("twice"));
     let late = log("pend0001", "failed");
@@ -247,7 +255,11 @@ async fn sqlite_suite() {
     let raw_key = async |id: &str| -> Option<Vec<u8>> {
         let mut c = sqlx::SqliteConnection::connect(&raw_url).await.expect("raw");
         sqlx::query_scalar::<_, Option<Vec<u8>>>("SELECT private_key FROM certificates WHERE id = $1")
-            .bind(id).fetch_optional(&mut c).await.expect("raw key").flatten()
+            .bind(id)
+            .fetch_optional(&mut c)
+            .await
+            .expect("raw key")
+            .flatten()
     };
     suite(&store, raw_secret, raw_key).await;
     store.close().await;
@@ -287,7 +299,11 @@ async fn postgres_suite() {
     let raw_key = async |id: &str| -> Option<Vec<u8>> {
         let mut c = sqlx::PgConnection::connect(&raw_url).await.expect("raw");
         sqlx::query_scalar::<_, Option<Vec<u8>>>("SELECT private_key FROM certificates WHERE id = $1")
-            .bind(id).fetch_optional(&mut c).await.expect("raw key").flatten()
+            .bind(id)
+            .fetch_optional(&mut c)
+            .await
+            .expect("raw key")
+            .flatten()
     };
     suite(&store, raw_secret, raw_key).await;
     store.close().await;

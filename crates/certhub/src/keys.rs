@@ -25,7 +25,10 @@ pub async fn run(cmd: KeyCommand) -> Result<(), String> {
                     json!({"SecretId": k.secret_id, "SecretKey": k.secret_key, "OwnerUin": k.account.uin, "AppId": k.account.app_id})
                 );
             } else {
-                println!("SecretId:  {}\nSecretKey: {}\nOwnerUin:  {}\nAppId:     {}", k.secret_id, k.secret_key, k.account.uin, k.account.app_id);
+                println!(
+                    "SecretId:  {}\nSecretKey: {}\nOwnerUin:  {}\nAppId:     {}",
+                    k.secret_id, k.secret_key, k.account.uin, k.account.app_id
+                );
             }
             Ok(())
         }
@@ -35,8 +38,10 @@ pub async fn run(cmd: KeyCommand) -> Result<(), String> {
             if json {
                 let rows: Vec<_> = keys
                     .iter()
-                    .map(|k| json!({"SecretId": k.secret_id, "OwnerUin": k.owner_uin, "AppId": k.app_id,
-                                    "Kind": k.kind.as_str(), "Enabled": k.enabled, "CreatedAt": k.created_at}))
+                    .map(|k| {
+                        json!({"SecretId": k.secret_id, "OwnerUin": k.owner_uin, "AppId": k.app_id,
+                                    "Kind": k.kind.as_str(), "Enabled": k.enabled, "CreatedAt": k.created_at})
+                    })
                     .collect();
                 println!("{}", serde_json::Value::Array(rows));
             } else {

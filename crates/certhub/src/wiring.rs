@@ -20,8 +20,7 @@ pub fn cipher(settings: &StoreSettings) -> Result<KeyCipher, String> {
 /// Opens the store (creating the SQLite file and data directory when needed).
 pub async fn open(settings: &StoreSettings) -> Result<(Arc<SqlStore>, Arc<KeyCipher>), String> {
     if settings.database_url.starts_with("sqlite:") {
-        std::fs::create_dir_all(&settings.data_dir)
-            .map_err(|e| format!("cannot create {}: {e}", settings.data_dir.display()))?;
+        std::fs::create_dir_all(&settings.data_dir).map_err(|e| format!("cannot create {}: {e}", settings.data_dir.display()))?;
     }
     let cipher = Arc::new(cipher(settings)?);
     let store = SqlStore::connect(&settings.database_url, cipher.clone()).await.map_err(|e| e.to_string())?;

@@ -161,7 +161,6 @@ fn serve_answers_health_and_metrics_and_stops_on_sigterm() {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
-
 }
 
 #[test]

@@ -124,8 +124,7 @@ pub static ACTIONS: &[Entry] = table! {
     "DescribeHostUploadUpdateRecordDetail" => 20;
 };
 
-static INDEX: LazyLock<HashMap<&'static str, &'static Entry>> =
-    LazyLock::new(|| ACTIONS.iter().map(|e| (e.name, e)).collect());
+static INDEX: LazyLock<HashMap<&'static str, &'static Entry>> = LazyLock::new(|| ACTIONS.iter().map(|e| (e.name, e)).collect());
 
 /// The action called `name` (exact, case-sensitive, as the vendor matches it).
 pub fn lookup(name: &str) -> Option<&'static Entry> {
@@ -142,10 +141,7 @@ pub async fn run(state: &AppState, incoming: Incoming, _request_id: &str) -> Res
         ));
     }
     let Some(handler) = entry.handler else {
-        return Err(ApiError::new(
-            "UnsupportedOperation",
-            format!("{} is not supported by this certhub server yet.", entry.name),
-        ));
+        return Err(ApiError::new("UnsupportedOperation", format!("{} is not supported by this certhub server yet.", entry.name)));
     };
     let ctx = Ctx { service: state.service.clone(), caller: incoming.caller };
     handler(ctx, incoming.params).await

@@ -36,10 +36,7 @@ impl<'de> Deserialize<'de> for Int {
                 }
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Int, E> {
-                v.trim()
-                    .parse::<i64>()
-                    .map(Int)
-                    .map_err(|_| E::custom(format!("invalid type: string {v:?}, expected an integer")))
+                v.trim().parse::<i64>().map(Int).map_err(|_| E::custom(format!("invalid type: string {v:?}, expected an integer")))
             }
         }
         d.deserialize_any(V)
@@ -133,8 +130,7 @@ fn arrayify(v: Value) -> Value {
         Value::Object(m) => {
             let all_numeric = !m.is_empty() && m.keys().all(|k| k.bytes().all(|b| b.is_ascii_digit()));
             if all_numeric {
-                let mut items: Vec<(usize, Value)> =
-                    m.into_iter().map(|(k, v)| (k.parse().unwrap_or(usize::MAX), arrayify(v))).collect();
+                let mut items: Vec<(usize, Value)> = m.into_iter().map(|(k, v)| (k.parse().unwrap_or(usize::MAX), arrayify(v))).collect();
                 items.sort_by_key(|(i, _)| *i);
                 Value::Array(items.into_iter().map(|(_, v)| v).collect())
             } else {

@@ -23,8 +23,17 @@ pub const MAX_V3_POST: usize = 10 * 1024 * 1024;
 
 /// Common parameters of v1 that are not action parameters.
 const V1_COMMON: &[&str] = &[
-    "Action", "Version", "Timestamp", "Nonce", "SecretId", "Signature", "SignatureMethod", "Region", "Token",
-    "Language", "RequestClient",
+    "Action",
+    "Version",
+    "Timestamp",
+    "Nonce",
+    "SecretId",
+    "Signature",
+    "SignatureMethod",
+    "Region",
+    "Token",
+    "Language",
+    "RequestClient",
 ];
 
 /// An authenticated request, ready for its action.
@@ -47,9 +56,7 @@ fn header_str<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
 }
 
 async fn body_bytes(body: Body, limit: usize) -> Result<Bytes, ApiError> {
-    axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| err("RequestSizeLimitExceeded", format!("The request body exceeds {limit} bytes.")))
+    axum::body::to_bytes(body, limit).await.map_err(|_| err("RequestSizeLimitExceeded", format!("The request body exceeds {limit} bytes.")))
 }
 
 /// A refused request, with the action it named when that was known (for metrics).
@@ -86,11 +93,9 @@ pub async fn read(state: &AppState, req: Request<Body>) -> Result<Incoming, Reje
     }
     match header_str(&parts, "authorization") {
         Some(a) if a.trim_start().starts_with("TC3-HMAC-SHA256") => read_v3(state, parts, body).await,
-        Some(a) if !a.trim().is_empty() => Err(err(
-            "AuthFailure.InvalidAuthorization",
-            "The Authorization header does not conform to the TC3-HMAC-SHA256 format.",
-        )
-        .into()),
+        Some(a) if !a.trim().is_empty() => {
+            Err(err("AuthFailure.InvalidAuthorization", "The Authorization header does not conform to the TC3-HMAC-SHA256 format.").into())
+        }
         _ => read_v1(state, parts, body).await,
     }
 }
@@ -170,17 +175,17 @@ async fn read_v3_for(state: &AppState, entry: &'static Entry, parts: Parts, body
     let content_type = header_str(&parts, "content-type").unwrap_or("").to_ascii_lowercase();
     let body = if parts.method == Method::POST {
         if !(content_type.starts_with("application/json") || content_type.starts_with("multipart/form-data")) {
-            return Err(err(
-                "InvalidParameter",
-                "With TC3-HMAC-SHA256, POST requests must be application/json or multipart/form-data.",
-            ));
+            return Err(err("InvalidParameter", "With TC3-HMAC-SHA256, POST requests must be application/json or multipart/form-data."));
         }
         body_bytes(body, MAX_V3_POST).await?
     } else {
         Bytes::new()
     };
     if auth.service != SERVICE {
-        return Err(err("AuthFailure.SignatureFailure", format!("The credential scope names service `{}`, not `{SERVICE}`.", auth.service)));
+        return Err(err(
+            "AuthFailure.SignatureFailure",
+            format!("The credential scope names service `{}`, not `{SERVICE}`.", auth.service),
+        ));
     }
     if sign::utc_date(ts).as_deref() != Some(auth.date.as_str()) {
         return Err(err("AuthFailure.SignatureFailure", "The credential date does not match the UTC date of X-TC-Timestamp."));
@@ -218,7 +223,8 @@ async fn read_v3_for(state: &AppState, entry: &'static Entry, parts: Parts, body
     } else if body.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Default::default())
     } else {
-        let v: Value = serde_json::from_slice(&body).map_err(|e| err("InvalidParameter", format!("The request body is not valid JSON: {e}")))?;
+        let v: Value =
+            serde_json::from_slice(&body).map_err(|e| err("InvalidParameter", format!("The request body is not valid JSON: {e}")))?;
         if !v.is_object() {
             return Err(err("InvalidParameter", "The request body must be a JSON object."));
         }
@@ -266,20 +272,19 @@ async fn read_v1(state: &AppState, parts: Parts, body: Body) -> Result<Incoming,
     read_v1_for(state, entry, &parts, pairs).await.map_err(named(entry))
 }
 
-async fn read_v1_for(
-    state: &AppState,
-    entry: &'static Entry,
-    parts: &Parts,
-    pairs: Vec<(String, String)>,
-) -> Result<Incoming, ApiError> {
+async fn read_v1_for(state: &AppState, entry: &'static Entry, parts: &Parts, pairs: Vec<(String, String)>) -> Result<Incoming, ApiError> {
     let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     check_version(get("Version"))?;
     check_timestamp(state, get("Timestamp"))?;
     if get("Nonce").filter(|s| !s.is_empty()).is_none() {
         return Err(err("MissingParameter", "The request is missing the Nonce parameter."));
     }
-    let secret_id = get("SecretId").filter(|s| !s.is_empty()).ok_or_else(|| err("MissingParameter", "The request is missing the SecretId parameter."))?;
-    let signature = get("Signature").filter(|s| !s.is_empty()).ok_or_else(|| err("MissingParameter", "The request is missing the Signature parameter."))?;
+    let secret_id = get("SecretId")
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| err("MissingParameter", "The request is missing the SecretId parameter."))?;
+    let signature = get("Signature")
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| err("MissingParameter", "The request is missing the Signature parameter."))?;
     check_token(get("Token"))?;
     let (caller, secret) = lookup_secret(state, secret_id).await?;
     let method = V1Method::from_param(get("SignatureMethod"));
@@ -292,8 +297,7 @@ async fn read_v1_for(
     if !verified {
         return Err(signature_failure());
     }
-    let action_pairs: Vec<(String, String)> =
-        pairs.into_iter().filter(|(k, _)| !V1_COMMON.contains(&k.as_str())).collect();
+    let action_pairs: Vec<(String, String)> = pairs.into_iter().filter(|(k, _)| !V1_COMMON.contains(&k.as_str())).collect();
     let params = params::unflatten(&action_pairs)?;
     Ok(Incoming { entry, caller, params })
 }

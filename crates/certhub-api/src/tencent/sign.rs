@@ -40,10 +40,7 @@ fn malformed(s: impl Into<String>) -> SignError {
 
 /// Parses a TC3 Authorization header.
 pub fn parse_tc3_authorization(value: &str) -> Result<Tc3Authorization, SignError> {
-    let rest = value
-        .trim()
-        .strip_prefix("TC3-HMAC-SHA256")
-        .ok_or_else(|| malformed("algorithm must be TC3-HMAC-SHA256"))?;
+    let rest = value.trim().strip_prefix("TC3-HMAC-SHA256").ok_or_else(|| malformed("algorithm must be TC3-HMAC-SHA256"))?;
     if !rest.starts_with(' ') {
         return Err(malformed("expected a space after the algorithm"));
     }
@@ -117,11 +114,7 @@ pub fn tc3_canonical_request(
         canonical_headers.push_str(&value.trim().to_ascii_lowercase());
         canonical_headers.push('\n');
     }
-    Ok(format!(
-        "{method}\n{canonical_uri}\n{query}\n{canonical_headers}\n{}\n{}",
-        names.join(";"),
-        sha256_hex(payload)
-    ))
+    Ok(format!("{method}\n{canonical_uri}\n{query}\n{canonical_headers}\n{}\n{}", names.join(";"), sha256_hex(payload)))
 }
 
 /// The v3 string to sign.
@@ -313,7 +306,9 @@ mod tests {
         let sts = v1_string_to_sign("GET", "cvm.tencentcloudapi.com", "/", &params);
         assert_eq!(
             sts,
-            format!("GETcvm.tencentcloudapi.com/?Action=DescribeInstances&InstanceIds.0=ins-09dx96dg&Limit=20&Nonce=11886&Offset=0&Region=ap-guangzhou&SecretId={ID}&Timestamp=1465185768&Version=2017-03-12")
+            format!(
+                "GETcvm.tencentcloudapi.com/?Action=DescribeInstances&InstanceIds.0=ins-09dx96dg&Limit=20&Nonce=11886&Offset=0&Region=ap-guangzhou&SecretId={ID}&Timestamp=1465185768&Version=2017-03-12"
+            )
         );
         assert_eq!(v1_sign(KEY, V1Method::HmacSha1, &sts), "7RAM2xfNMO9EiVTNmPg06MRnCvQ=");
         assert!(v1_verify(KEY, V1Method::HmacSha1, &sts, "7RAM2xfNMO9EiVTNmPg06MRnCvQ="));
@@ -323,7 +318,9 @@ mod tests {
         assert_eq!(V1Method::from_param(Some("hmacsha256")), V1Method::HmacSha1);
         assert_eq!(V1Method::from_param(None), V1Method::HmacSha1);
         // The decoded form of the final URL gives the same pairs.
-        let url = format!("Action=DescribeInstances&InstanceIds.0=ins-09dx96dg&Limit=20&Nonce=11886&Offset=0&Region=ap-guangzhou&SecretId={ID}&Signature=7RAM2xfNMO9EiVTNmPg06MRnCvQ%3D&Timestamp=1465185768&Version=2017-03-12");
+        let url = format!(
+            "Action=DescribeInstances&InstanceIds.0=ins-09dx96dg&Limit=20&Nonce=11886&Offset=0&Region=ap-guangzhou&SecretId={ID}&Signature=7RAM2xfNMO9EiVTNmPg06MRnCvQ%3D&Timestamp=1465185768&Version=2017-03-12"
+        );
         let pairs = parse_form(&url).unwrap();
         assert_eq!(pairs.iter().find(|(k, _)| k == "Signature").map(|(_, v)| v.as_str()), Some("7RAM2xfNMO9EiVTNmPg06MRnCvQ="));
         assert_eq!(v1_string_to_sign("GET", "cvm.tencentcloudapi.com", "/", &pairs), sts);
@@ -347,10 +344,7 @@ mod tests {
         ] {
             assert!(matches!(parse_tc3_authorization(&bad), Err(SignError::Malformed(_))), "{bad}");
         }
-        assert_eq!(
-            parse_tc3_authorization(&ok.replace("content-type;host", "host")),
-            Err(SignError::MissingSignedHeader("content-type"))
-        );
+        assert_eq!(parse_tc3_authorization(&ok.replace("content-type;host", "host")), Err(SignError::MissingSignedHeader("content-type")));
         let absent = |_: &str| None;
         let signed = vec!["content-type".to_string(), "host".to_string()];
         assert!(matches!(tc3_canonical_request("POST", "/", "", &signed, &absent, b""), Err(SignError::AbsentHeader(_))));
@@ -358,11 +352,10 @@ mod tests {
 
     #[test]
     fn form_parsing() {
-        assert_eq!(parse_form("a=1&b=x+y%2Bz&c=%E4%B8%AD").unwrap(), vec![
-            ("a".to_string(), "1".to_string()),
-            ("b".to_string(), "x y+z".to_string()),
-            ("c".to_string(), "中".to_string())
-        ]);
+        assert_eq!(
+            parse_form("a=1&b=x+y%2Bz&c=%E4%B8%AD").unwrap(),
+            vec![("a".to_string(), "1".to_string()), ("b".to_string(), "x y+z".to_string()), ("c".to_string(), "中".to_string())]
+        );
         assert!(parse_form("a=1&a=2").is_err());
         assert!(parse_form("a=%zz").is_err());
         assert!(parse_form("a=%ff").is_err());

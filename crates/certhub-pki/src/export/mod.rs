@@ -99,11 +99,8 @@ pub enum ExportError {
 
 /// A name safe as a file name: `*` becomes `_`, anything outside `[A-Za-z0-9._-]` becomes `_`.
 pub fn safe_name(name: &str) -> String {
-    let s: String = name
-        .chars()
-        .take(200)
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
-        .collect();
+    let s: String =
+        name.chars().take(200).map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' }).collect();
     let s = s.trim_start_matches('.').to_string();
     if s.is_empty() { "certificate".into() } else { s }
 }
@@ -159,8 +156,7 @@ fn add_service(files: &mut Files, service: ServiceType, b: &Bundle<'_>) -> Resul
             let store = match b.key_pkcs8_der {
                 Some(k) => jks::write(&n, k, &chain_refs, b.password, now_ms()),
                 None => {
-                    let named: Vec<(String, &[u8])> =
-                        chain_refs.iter().enumerate().map(|(i, c)| (format!("{n}-{i}"), *c)).collect();
+                    let named: Vec<(String, &[u8])> = chain_refs.iter().enumerate().map(|(i, c)| (format!("{n}-{i}"), *c)).collect();
                     let refs: Vec<(&str, &[u8])> = named.iter().map(|(a, c)| (a.as_str(), *c)).collect();
                     jks::write_trusted(&refs, b.password, now_ms())
                 }

@@ -134,9 +134,7 @@ impl ParsedCert {
         if !rest.is_empty() {
             return Err(PkiError::CertificateParse("trailing data after certificate".into()));
         }
-        let cn = |name: &x509_parser::x509::X509Name<'_>| {
-            name.iter_common_name().next().and_then(|a| a.as_str().ok()).map(str::to_string)
-        };
+        let cn = |name: &x509_parser::x509::X509Name<'_>| name.iter_common_name().next().and_then(|a| a.as_str().ok()).map(str::to_string);
         let mut sans = Vec::new();
         if let Ok(Some(ext)) = cert.subject_alternative_name() {
             for gn in &ext.value.general_names {

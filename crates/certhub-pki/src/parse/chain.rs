@@ -84,10 +84,9 @@ pub fn verify_issued_by(child: &ParsedCert, issuer: &ParsedCert) -> bool {
     }
     let Some(key) = issuer.public_key_bits() else { return false };
     if child.signature_oid == "1.2.156.10197.1.501" && issuer.key_algorithm == KeyAlgorithm::Sm2 {
-        let (Ok(vk), Ok(sig)) = (
-            sm2::dsa::VerifyingKey::from_sec1_bytes(SM2_DEFAULT_DISTID, key),
-            sm2::dsa::Signature::from_der(&child.signature),
-        ) else {
+        let (Ok(vk), Ok(sig)) =
+            (sm2::dsa::VerifyingKey::from_sec1_bytes(SM2_DEFAULT_DISTID, key), sm2::dsa::Signature::from_der(&child.signature))
+        else {
             return false;
         };
         return vk.verify(&child.tbs, &sig).is_ok();
@@ -111,9 +110,8 @@ pub fn order_chain(certs: Vec<ParsedCert>) -> Result<Vec<ParsedCert>, PkiError> 
         return Err(PkiError::CertificateParse("no certificate".into()));
     }
     // A leaf issues none of the others.
-    let issues_another = |c: &ParsedCert, pool: &[ParsedCert]| {
-        pool.iter().any(|o| o.der != c.der && !o.is_self_issued() && o.issuer_raw == c.subject_raw)
-    };
+    let issues_another =
+        |c: &ParsedCert, pool: &[ParsedCert]| pool.iter().any(|o| o.der != c.der && !o.is_self_issued() && o.issuer_raw == c.subject_raw);
     let leaves: Vec<usize> = (0..pool.len()).filter(|&i| !issues_another(&pool[i], &pool)).collect();
     let start = match leaves.as_slice() {
         [one] => *one,
@@ -163,7 +161,13 @@ pub fn check_chain(text: &str, trust: &TrustStore) -> Result<ChainReport, PkiErr
     let ordered = match order_chain(certs) {
         Ok(o) => o,
         Err(e) => {
-            return Ok(ChainReport { valid: false, trusted: false, names: fallback_names, missing_issuer: None, problem: Some(e.to_string()) });
+            return Ok(ChainReport {
+                valid: false,
+                trusted: false,
+                names: fallback_names,
+                missing_issuer: None,
+                problem: Some(e.to_string()),
+            });
         }
     };
     let mut names: Vec<String> = ordered.iter().map(ParsedCert::display_name).collect();

@@ -31,7 +31,10 @@ pub fn parse_csr(input: &[u8]) -> Result<ParsedCsr, PkiError> {
     let der = match std::str::from_utf8(input) {
         Ok(text) if text.contains("-----BEGIN") => {
             let blocks = pem::blocks(text).map_err(|e| bad(e.to_string()))?;
-            let block = blocks.into_iter().find(|b| b.label.ends_with("CERTIFICATE REQUEST")).ok_or_else(|| bad("no CERTIFICATE REQUEST block".into()))?;
+            let block = blocks
+                .into_iter()
+                .find(|b| b.label.ends_with("CERTIFICATE REQUEST"))
+                .ok_or_else(|| bad("no CERTIFICATE REQUEST block".into()))?;
             block.der
         }
         _ => input.to_vec(),

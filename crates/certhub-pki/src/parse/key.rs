@@ -4,8 +4,7 @@
 
 use aws_lc_rs::rsa::KeyPair as RsaKeyPair;
 use aws_lc_rs::signature::{
-    ECDSA_P256_SHA256_ASN1_SIGNING, ECDSA_P384_SHA384_ASN1_SIGNING, ECDSA_P521_SHA512_ASN1_SIGNING,
-    EcdsaKeyPair, KeyPair,
+    ECDSA_P256_SHA256_ASN1_SIGNING, ECDSA_P384_SHA384_ASN1_SIGNING, ECDSA_P521_SHA512_ASN1_SIGNING, EcdsaKeyPair, KeyPair,
 };
 use cbc::cipher::block_padding::Pkcs7;
 use cbc::cipher::{BlockModeDecrypt, KeyIvInit};
@@ -63,9 +62,7 @@ pub fn parse_private_key(text: &str, password: Option<&str>) -> Result<ParsedKey
             let pw = password.ok_or(PkiError::KeyPasswordRequired)?;
             let info = pkcs8::EncryptedPrivateKeyInfoRef::try_from(body.as_slice())
                 .map_err(|e| PkiError::KeyParse(format!("encrypted PKCS#8: {e}")))?;
-            let doc = info.decrypt(pw.as_bytes()).map_err(|_| {
-                PkiError::KeyDecrypt("wrong password or unsupported encryption".into())
-            })?;
+            let doc = info.decrypt(pw.as_bytes()).map_err(|_| PkiError::KeyDecrypt("wrong password or unsupported encryption".into()))?;
             (doc.as_bytes().to_vec(), true)
         }
         "RSA PRIVATE KEY" => (wrap_pkcs8(oid::RSA_ENCRYPTION, None, &body), legacy_encrypted),
@@ -175,8 +172,7 @@ impl ParsedKey {
                     KeyAlgorithm::EcP384 => &ECDSA_P384_SHA384_ASN1_SIGNING,
                     _ => &ECDSA_P521_SHA512_ASN1_SIGNING,
                 };
-                let kp = EcdsaKeyPair::from_private_key_der(alg, &self.pkcs8)
-                    .map_err(|e| bad(format!("invalid EC key: {e}")))?;
+                let kp = EcdsaKeyPair::from_private_key_der(alg, &self.pkcs8).map_err(|e| bad(format!("invalid EC key: {e}")))?;
                 Ok(kp.public_key().as_ref().to_vec())
             }
             KeyAlgorithm::Sm2 => {
@@ -191,9 +187,10 @@ impl ParsedKey {
     /// Checks the key is internally consistent where our crypto library can tell.
     fn validate(&self) -> Result<(), PkiError> {
         if let KeyAlgorithm::Rsa(bits) = self.algorithm
-            && (2048..=8192).contains(&bits) {
-                RsaKeyPair::from_pkcs8(&self.pkcs8).map_err(|e| PkiError::KeyParse(format!("invalid RSA key: {e}")))?;
-            }
+            && (2048..=8192).contains(&bits)
+        {
+            RsaKeyPair::from_pkcs8(&self.pkcs8).map_err(|e| PkiError::KeyParse(format!("invalid RSA key: {e}")))?;
+        }
         self.public_key_bits().map(|_| ())
     }
 

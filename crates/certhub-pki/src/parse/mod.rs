@@ -7,8 +7,8 @@ pub mod key;
 pub mod pem;
 
 pub use cert::{KeyAlgorithm, ParsedCert, parse_certificates};
-pub use csr::{ParsedCsr, parse_csr};
 pub use chain::{ChainReport, TrustStore, check_chain, order_chain, verify_issued_by};
+pub use csr::{ParsedCsr, parse_csr};
 pub use key::{ParsedKey, parse_private_key};
 
 #[cfg(test)]

@@ -135,10 +135,7 @@ mod tests {
     fn errors() {
         assert_eq!(blocks("nothing"), Err(PemError::NoBlock));
         assert!(matches!(blocks("-----BEGIN CERTIFICATE-----\nAAAA"), Err(PemError::Unterminated(_))));
-        assert!(matches!(
-            blocks("-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----"),
-            Err(PemError::Base64(_))
-        ));
+        assert!(matches!(blocks("-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----"), Err(PemError::Base64(_))));
     }
 
     proptest! {

@@ -84,11 +84,8 @@ pub struct DeleteCertificatesResponse {
 
 /// Deletes up to 100 certificates.
 pub async fn delete_certificates(ctx: &Ctx, req: DeleteCertificatesRequest) -> Result<DeleteCertificatesResponse, ApiError> {
-    let batch = ctx
-        .service
-        .delete_many(&ctx.caller, &req.certificate_ids, req.is_sync.is_some_and(|b| b.0))
-        .await
-        .map_err(|e| match e {
+    let batch =
+        ctx.service.delete_many(&ctx.caller, &req.certificate_ids, req.is_sync.is_some_and(|b| b.0)).await.map_err(|e| match e {
             ServiceError::TooManyCertificates(n) => ApiError::new(
                 "FailedOperation.CertificateSyncTaskCertificateIdCountInvalid",
                 format!("At most {n} certificate IDs per call."),

@@ -241,9 +241,10 @@ pub fn query(req: &DescribeCertificatesRequest, now: i64) -> Result<CertQuery, A
     let hostable = flag("Hostable", req.hostable)?;
     let deployable = flag("Deployable", req.deployable)?.or(hostable);
     if let Some(pid) = req.project_id
-        && pid.0 < 0 {
-            return Err(invalid("ProjectId must not be negative"));
-        }
+        && pid.0 < 0
+    {
+        return Err(invalid("ProjectId must not be negative"));
+    }
     Ok(CertQuery {
         offset,
         limit,

@@ -37,9 +37,5 @@ pub fn to_fields<T: Serialize>(resp: &T) -> Result<Map<String, Value>, ApiError>
 
 /// Rejects an empty required string the way the vendor does.
 pub fn required<'a>(name: &str, v: &'a str) -> Result<&'a str, ApiError> {
-    if v.trim().is_empty() {
-        Err(ApiError::new("MissingParameter", format!("The parameter `{name}` must not be empty.")))
-    } else {
-        Ok(v)
-    }
+    if v.trim().is_empty() { Err(ApiError::new("MissingParameter", format!("The parameter `{name}` must not be empty."))) } else { Ok(v) }
 }

@@ -28,13 +28,10 @@ pub struct ModifyCertificateAliasResponse {
 /// Renames a certificate.
 pub async fn modify_certificate_alias(ctx: &Ctx, req: ModifyCertificateAliasRequest) -> Result<ModifyCertificateAliasResponse, ApiError> {
     required("CertificateId", &req.certificate_id)?;
-    ctx.service
-        .set_alias(&ctx.caller, &req.certificate_id, req.alias.as_deref().unwrap_or(""))
-        .await
-        .map_err(|e| match e {
-            ServiceError::InvalidParameterValue(m) => ApiError::new("InvalidParameter", m),
-            other => other.into(),
-        })?;
+    ctx.service.set_alias(&ctx.caller, &req.certificate_id, req.alias.as_deref().unwrap_or("")).await.map_err(|e| match e {
+        ServiceError::InvalidParameterValue(m) => ApiError::new("InvalidParameter", m),
+        other => other.into(),
+    })?;
     Ok(ModifyCertificateAliasResponse { certificate_id: req.certificate_id })
 }
 
@@ -63,16 +60,12 @@ pub async fn modify_certificate_project(
     ctx: &Ctx,
     req: ModifyCertificateProjectRequest,
 ) -> Result<ModifyCertificateProjectResponse, ApiError> {
-    let (ok, failed) = ctx
-        .service
-        .set_project(&ctx.caller, &req.certificate_id_list, req.project_id.0)
-        .await
-        .map_err(|e| match e {
-            ServiceError::TooManyCertificates(n) => {
-                ApiError::new("FailedOperation.InvalidParam", format!("At most {n} certificates per call."))
-            }
-            other => other.into(),
-        })?;
+    let (ok, failed) = ctx.service.set_project(&ctx.caller, &req.certificate_id_list, req.project_id.0).await.map_err(|e| match e {
+        ServiceError::TooManyCertificates(n) => {
+            ApiError::new("FailedOperation.InvalidParam", format!("At most {n} certificates per call."))
+        }
+        other => other.into(),
+    })?;
     Ok(ModifyCertificateProjectResponse { success_certificates: ok, fail_certificates: failed })
 }
 

@@ -109,7 +109,10 @@ pub async fn replace_certificate(ctx: &Ctx, req: ReplaceCertificateRequest) -> R
         },
         "Online" => CsrSource::Online { algo: req.cert_csr_encrypt_algo, parameter: req.cert_csr_key_parameter },
         "Original" | "" | "Upload" => {
-            return Err(ApiError::new("InvalidParameter.RenewGenCsrMethodInvalid", "CertCSREncryptAlgo and CertCSRKeyParameter apply only with CsrType Online."));
+            return Err(ApiError::new(
+                "InvalidParameter.RenewGenCsrMethodInvalid",
+                "CertCSREncryptAlgo and CertCSRKeyParameter apply only with CsrType Online.",
+            ));
         }
         _ => return Err(ApiError::new("InvalidParameter.RenewGenCsrMethodInvalid", "CsrType must be Original, Upload or Online.")),
     };

@@ -126,7 +126,15 @@ pub fn is_expiring(c: &CertRecord, now: i64) -> bool {
 /// Download formats: all for a certificate with a key, root/other for one without.
 pub fn download_types(c: &CertRecord) -> SupportDownloadType {
     let k = c.has_key;
-    SupportDownloadType { nginx: true, apache: true, tomcat: k || c.cert_type == "CA", iis: k, jks: k || c.cert_type == "CA", other: true, root: true }
+    SupportDownloadType {
+        nginx: true,
+        apache: true,
+        tomcat: k || c.cert_type == "CA",
+        iis: k,
+        jks: k || c.cert_type == "CA",
+        other: true,
+        root: true,
+    }
 }
 
 /// The package type name, or null for uploads.
