@@ -17,7 +17,9 @@ fn every_family_issues_leaves_that_openssl_verifies() {
         let m = ca::generate(family, "certhub test", URL, now).expect("generate");
         std::fs::write(dir.join("root.pem"), pem::encode("CERTIFICATE", &m.root_der)).expect("w");
         std::fs::write(dir.join("int.pem"), pem::encode("CERTIFICATE", &m.intermediate_der)).expect("w");
-        openssl(dir, &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "leaf.key"]);
+        // 国密 leaves carry SM2 keys; the other families are shown a P-256 key.
+        let curve = if family == CaFamily::Sm2 { "ec_paramgen_curve:SM2" } else { "ec_paramgen_curve:P-256" };
+        openssl(dir, &["genpkey", "-algorithm", "EC", "-pkeyopt", curve, "-out", "leaf.key"]);
         openssl(dir, &["pkey", "-in", "leaf.key", "-pubout", "-outform", "DER", "-out", "leaf.spki"]);
         let spec = LeafSpec {
             names: vec!["www.example.test".into(), "example.test".into()],
@@ -27,9 +29,24 @@ fn every_family_issues_leaves_that_openssl_verifies() {
         };
         let leaf = ca::issue(&m, &spec, now).expect("issue");
         std::fs::write(dir.join("leaf.pem"), pem::encode("CERTIFICATE", &leaf)).expect("w");
-        let (ok, out) =
-            run(dir, "openssl", &["verify", "-CAfile", "root.pem", "-untrusted", "int.pem", "-purpose", "sslserver", "leaf.pem"]);
-        assert!(ok, "{family:?}: {out}");
+        if family == CaFamily::Sm2 {
+            // certhub signs with GM/T 0009's default ID. OpenSSL 3.0 assumes an empty ID
+            // unless told, and `-vfyopt` reaches only the target certificate: so each
+            // link is checked as the target of its own run.
+            let id = "distid:1234567812345678";
+            let (ok, out) = run(dir, "openssl", &["verify", "-vfyopt", id, "-CAfile", "root.pem", "int.pem"]);
+            assert!(ok, "{family:?} intermediate: {out}");
+            let (ok, out) = run(
+                dir,
+                "openssl",
+                &["verify", "-vfyopt", id, "-partial_chain", "-CAfile", "int.pem", "-purpose", "sslserver", "leaf.pem"],
+            );
+            assert!(ok, "{family:?} leaf: {out}");
+        } else {
+            let (ok, out) =
+                run(dir, "openssl", &["verify", "-CAfile", "root.pem", "-untrusted", "int.pem", "-purpose", "sslserver", "leaf.pem"]);
+            assert!(ok, "{family:?}: {out}");
+        }
         let (_, text) = run(dir, "openssl", &["x509", "-in", "leaf.pem", "-noout", "-text"]);
         for want in [
             "OCSP - URI:http://certhub.test:8080/ocsp",
@@ -76,4 +93,25 @@ fn names_that_are_not_dns_names_are_refused() {
     assert!(ca::issue(&m, &bad, now).is_err());
     let none = LeafSpec { names: vec![], validity_days: 90, public_url: URL.into(), spki_der: spki };
     assert!(ca::issue(&m, &none, now).is_err());
+}
+
+#[test]
+fn sm2_csrs_from_openssl_verify_with_either_id() {
+    let d = fresh("sm2csr");
+    let dir = &d.0;
+    openssl(dir, &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:SM2", "-out", "k"]);
+    openssl(dir, &["req", "-new", "-key", "k", "-sm3", "-subj", "/CN=gm.example.test", "-out", "plain.csr"]);
+    openssl(
+        dir,
+        &["req", "-new", "-key", "k", "-sm3", "-sigopt", "distid:1234567812345678", "-subj", "/CN=gm.example.test", "-out", "std.csr"],
+    );
+    for f in ["plain.csr", "std.csr"] {
+        let csr = certhub_pki::parse::parse_csr(read(dir, f).as_bytes()).expect(f);
+        assert_eq!(csr.names, ["gm.example.test"]);
+        assert_eq!(csr.key_algorithm, certhub_pki::parse::KeyAlgorithm::Sm2);
+    }
+    let mut der = pem::blocks(&read(dir, "std.csr")).expect("pem").remove(0).der;
+    let at = der.len() / 3;
+    der[at] ^= 0x01;
+    assert!(certhub_pki::parse::parse_csr(&der).is_err(), "a tampered SM2 CSR must not verify");
 }

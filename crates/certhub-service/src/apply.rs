@@ -203,13 +203,7 @@ pub(crate) fn system_log(caller: &Caller, id: &str, kind: &str, verb: &str) -> N
     }
 }
 
-/// A new key for the family: PKCS#8 and SubjectPublicKeyInfo.
+/// A new subscriber key for the family: PKCS#8 and SubjectPublicKeyInfo. RSA takes long: call off the async threads.
 pub(crate) fn generate_key(family: CaFamily) -> Result<(Vec<u8>, Vec<u8>), ServiceError> {
-    use rcgen::{KeyPair, PublicKeyData};
-    let kp = match family {
-        CaFamily::Rsa2048 => KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048),
-        _ => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256),
-    }
-    .map_err(|e| ServiceError::Export(format!("key generation failed: {e}")))?;
-    Ok((kp.serialize_der(), kp.subject_public_key_info()))
+    Ok(certhub_pki::ca::generate_subject_key(family)?)
 }

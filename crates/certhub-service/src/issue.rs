@@ -20,6 +20,7 @@ pub fn family_for(alg: KeyAlgorithm) -> Result<CaFamily, ServiceError> {
         KeyAlgorithm::EcP384 => Ok(CaFamily::EcdsaP384),
         KeyAlgorithm::Rsa(2048) => Ok(CaFamily::Rsa2048),
         KeyAlgorithm::Rsa(4096) => Ok(CaFamily::Rsa4096),
+        KeyAlgorithm::Sm2 => Ok(CaFamily::Sm2),
         other => Err(ServiceError::RenewAlgorithmInvalid(format!("{} keys are not issued", other.vendor_name()))),
     }
 }
@@ -57,7 +58,7 @@ impl Service {
             cert_pem: Some(issued.cert_pem),
             fingerprint: Some(issued.fingerprint),
             key_algorithm: csr.key_algorithm.vendor_name(),
-            is_sm: false,
+            is_sm: family == CaFamily::Sm2,
             has_key: false,
             ignore_expiry_notice: false,
             allow_download: true,

@@ -9,10 +9,11 @@ use certhub_core::model::CertRecord;
 use certhub_core::status::code;
 use certhub_core::store::Transition;
 use certhub_pki::ca::CaFamily;
-use certhub_pki::parse::{KeyAlgorithm, parse_csr};
+use certhub_pki::parse::parse_csr;
 use serde_json::{Value, json};
 
-use crate::apply::{VALIDATE, dv_auth_detail, generate_key, system_log};
+use crate::apply::{FREE_PACKAGE, VALIDATE, dv_auth_detail, generate_key, system_log};
+use crate::issue::family_for;
 use crate::logs::log_row;
 use crate::{Caller, Service, ServiceError};
 
@@ -45,6 +46,17 @@ pub struct ReplaceInput {
     pub reason: Option<String>,
 }
 
+/// The vendor's spelling of a family's key algorithm.
+fn key_algorithm_name(family: CaFamily) -> &'static str {
+    match family {
+        CaFamily::EcdsaP256 => "ECC 256",
+        CaFamily::EcdsaP384 => "ECC 384",
+        CaFamily::Rsa2048 => "RSA 2048",
+        CaFamily::Rsa4096 => "RSA 4096",
+        CaFamily::Sm2 => "SM2",
+    }
+}
+
 fn reissues(c: &CertRecord) -> i64 {
     c.extra.get("replace_count").and_then(Value::as_i64).unwrap_or(0)
 }
@@ -58,7 +70,8 @@ impl Service {
         if old.source == "upload" {
             return Err(ServiceError::InvalidSource);
         }
-        if old.status == code::REISSUING || reissues(&old) >= FREE_REISSUES {
+        let free = old.package_type.as_deref() == Some(FREE_PACKAGE);
+        if old.status == code::REISSUING || (free && reissues(&old) >= FREE_REISSUES) {
             return Err(ServiceError::AlreadyReplaced);
         }
         if old.status != code::ISSUED {
@@ -69,50 +82,11 @@ impl Service {
         }
         self.check_method(method, &old.domain)?;
         let now = self.now();
-        // Free certificates reissue only as RSA-2048 (the vendor's rule).
-        let rsa2048 =
-            |alg: &str| ServiceError::RenewAlgorithmInvalid(format!("free certificates are reissued only with RSA 2048, not {alg}"));
-        let (key_der, spki) = match &input.csr {
-            CsrSource::Original => {
-                if old.key_algorithm != "RSA 2048" {
-                    return Err(rsa2048(&old.key_algorithm));
-                }
-                let spki = old.extra.get("spki").and_then(Value::as_str).map(str::to_string).ok_or(ServiceError::InvalidStatus)?;
-                let key = self.store.certificate_key(&caller.owner_uin, &old.id).await?;
-                (key, base64::engine::general_purpose::STANDARD.decode(spki).map_err(|_| ServiceError::InvalidStatus)?)
-            }
-            CsrSource::Upload(text) => {
-                let csr = parse_csr(text.as_bytes()).map_err(|e| ServiceError::RenewCsrInvalid(e.to_string()))?;
-                if csr.key_algorithm != KeyAlgorithm::Rsa(2048) {
-                    return Err(rsa2048(&csr.key_algorithm.vendor_name()));
-                }
-                if csr.names.iter().any(|n| n != &old.domain) || !csr.names.contains(&old.domain) {
-                    return Err(ServiceError::RenewCsrInvalid(format!(
-                        "the CSR names {:?}; this certificate covers {}",
-                        csr.names, old.domain
-                    )));
-                }
-                (None, csr.spki_der)
-            }
-            CsrSource::Online { algo, parameter } => {
-                let algo = algo.as_deref().filter(|a| !a.is_empty()).unwrap_or("RSA").to_ascii_uppercase();
-                let parameter = parameter.as_deref().filter(|p| !p.is_empty()).unwrap_or(if algo == "RSA" { "2048" } else { "prime256v1" });
-                match (algo.as_str(), parameter) {
-                    ("RSA", "2048") => {}
-                    ("RSA" | "ECC" | "SM2", p) => return Err(rsa2048(&format!("{algo} {p}"))),
-                    _ => return Err(ServiceError::RenewAlgorithmInvalid(format!("unknown algorithm {algo}"))),
-                }
-                // RSA key generation is slow: never on the request thread.
-                let (k, s) = tokio::task::spawn_blocking(|| generate_key(CaFamily::Rsa2048))
-                    .await
-                    .map_err(|e| ServiceError::Export(format!("key generation task: {e}")))??;
-                (Some(k), s)
-            }
-        };
+        let (key_der, spki, family) = self.reissue_key(caller, &old, &input.csr, free).await?;
         let id = ids::certificate_id();
         let mut extra = old.extra.clone();
         extra["dv_auth_detail"] = dv_auth_detail(method, &old.domain);
-        extra["family"] = json!(CaFamily::Rsa2048.as_str());
+        extra["family"] = json!(family.as_str());
         extra["spki"] = json!(base64::engine::general_purpose::STANDARD.encode(&spki));
         extra["reissue_of"] = json!(old.id);
         extra["replace_reason"] = json!(input.reason.clone().unwrap_or_default());
@@ -133,7 +107,8 @@ impl Service {
             insert_time: now,
             cert_pem: None,
             fingerprint: None,
-            key_algorithm: "RSA 2048".into(),
+            key_algorithm: key_algorithm_name(family).into(),
+            is_sm: family == CaFamily::Sm2,
             has_key: key_der.is_some(),
             extra,
             ..old.clone()
@@ -155,6 +130,67 @@ impl Service {
             return Err(e.into());
         }
         Ok(id)
+    }
+
+    /// The reissued key: the original's, a customer CSR's, or one generated here; with the CA family that signs it.
+    /// Free certificates reissue only as RSA-2048 (the vendor's rule); paid ones in any family certhub runs.
+    async fn reissue_key(
+        &self,
+        caller: &Caller,
+        old: &CertRecord,
+        csr: &CsrSource,
+        free: bool,
+    ) -> Result<(Option<Vec<u8>>, Vec<u8>, CaFamily), ServiceError> {
+        let allowed = |family: CaFamily, what: &str| {
+            if free && family != CaFamily::Rsa2048 {
+                Err(ServiceError::RenewAlgorithmInvalid(format!("free certificates are reissued only with RSA 2048, not {what}")))
+            } else {
+                Ok(family)
+            }
+        };
+        match csr {
+            CsrSource::Original => {
+                let family =
+                    old.extra.get("family").and_then(Value::as_str).and_then(CaFamily::parse).ok_or(ServiceError::InvalidStatus)?;
+                allowed(family, &old.key_algorithm)?;
+                let spki = old.extra.get("spki").and_then(Value::as_str).ok_or(ServiceError::InvalidStatus)?;
+                let spki = base64::engine::general_purpose::STANDARD.decode(spki).map_err(|_| ServiceError::InvalidStatus)?;
+                let key = self.store.certificate_key(&caller.owner_uin, &old.id).await?;
+                Ok((key, spki, family))
+            }
+            CsrSource::Upload(text) => {
+                let csr = parse_csr(text.as_bytes()).map_err(|e| ServiceError::RenewCsrInvalid(e.to_string()))?;
+                let family = allowed(family_for(csr.key_algorithm)?, &csr.key_algorithm.vendor_name())?;
+                if csr.names.iter().any(|n| n != &old.domain) || !csr.names.contains(&old.domain) {
+                    return Err(ServiceError::RenewCsrInvalid(format!(
+                        "the CSR names {:?}; this certificate covers {}",
+                        csr.names, old.domain
+                    )));
+                }
+                Ok((None, csr.spki_der, family))
+            }
+            CsrSource::Online { algo, parameter } => {
+                let algo = algo.as_deref().filter(|a| !a.is_empty()).unwrap_or("RSA").to_ascii_uppercase();
+                let parameter = parameter.as_deref().filter(|p| !p.is_empty()).map(str::to_ascii_lowercase);
+                let family = match (algo.as_str(), parameter.as_deref()) {
+                    ("RSA", None | Some("2048")) => CaFamily::Rsa2048,
+                    ("RSA", Some("4096")) => CaFamily::Rsa4096,
+                    ("ECC", None | Some("prime256v1")) => CaFamily::EcdsaP256,
+                    ("ECC", Some("secp384r1")) => CaFamily::EcdsaP384,
+                    ("SM2", None | Some("sm2p256v1") | Some("sm2")) => CaFamily::Sm2,
+                    ("RSA" | "ECC" | "SM2", Some(p)) => {
+                        return Err(ServiceError::RenewAlgorithmInvalid(format!("{algo} keys with parameter {p} are not issued")));
+                    }
+                    _ => return Err(ServiceError::RenewAlgorithmInvalid(format!("unknown algorithm {algo}"))),
+                };
+                allowed(family, &format!("{algo} {}", parameter.as_deref().unwrap_or_default()))?;
+                // RSA key generation is slow: never on the request thread.
+                let (k, s) = tokio::task::spawn_blocking(move || generate_key(family))
+                    .await
+                    .map_err(|e| ServiceError::Export(format!("key generation task: {e}")))??;
+                Ok((Some(k), s, family))
+            }
+        }
     }
 
     /// A reissue order that closed without issuing hands its original back to status 1.

@@ -6,9 +6,9 @@
 
 use std::sync::Arc;
 
-use certhub_core::Store;
 use certhub_core::model::{CertOrder, CertQuery, CertRecord, KeyKind, LogQuery, NewLog, Tag};
 use certhub_core::store::Transition;
+use certhub_core::{Store, StoreError};
 use certhub_store::{KeyCipher, SqlStore};
 use sqlx::Connection;
 
@@ -238,6 +238,48 @@ async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_
     let jobs = store.claim_jobs("revoke", now + 14, 60, 10).await.expect("claim");
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].cert_id, "pend0001");
+
+    // Concurrent inserts (SQLite commits them in groups): a duplicate ID among
+    // them is refused alone; every other row lands with its log row.
+    let mut set = Vec::new();
+    for i in 0..40 {
+        let id = if i == 17 { "pend0001".to_string() } else { format!("grp{i:05}") };
+        let c = cert(&id, &a.uin, &format!("g{i}.example.com"), now);
+        set.push(async move { (i, store.insert_certificate(&c, Some(b"K"), &log(&c.id, "upload"), now).await) });
+    }
+    for (i, r) in futures_join_all(set).await {
+        match i {
+            17 => assert!(matches!(r, Err(StoreError::Conflict(_))), "duplicate must conflict: {r:?}"),
+            _ => r.expect("grouped insert"),
+        }
+    }
+    for i in [0, 16, 18, 39] {
+        let id = format!("grp{i:05}");
+        assert!(store.certificate(&a.uin, &id).await.expect("read").is_some(), "{id} committed");
+        assert_eq!(store.certificate_key(&a.uin, &id).await.expect("key").as_deref(), Some(&b"K"[..]));
+    }
+    let (_, logs) = store.list_logs(&a.uin, &LogQuery { start: 0, end: i64::MAX, offset: 0, limit: 1000 }).await.expect("logs");
+    assert_eq!(logs.iter().filter(|l| l.cert_id == "grp00018").count(), 1, "one log row per grouped insert");
+}
+
+/// Polls every future concurrently on this task, results in input order.
+async fn futures_join_all<F: std::future::Future>(futs: Vec<F>) -> Vec<F::Output> {
+    let mut handles: Vec<_> = futs.into_iter().map(Box::pin).collect();
+    let mut out: Vec<Option<F::Output>> = handles.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (h, slot) in handles.iter_mut().zip(out.iter_mut()) {
+            if slot.is_none() {
+                match h.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => *slot = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending { std::task::Poll::Pending } else { std::task::Poll::Ready(()) }
+    })
+    .await;
+    out.into_iter().flatten().collect()
 }
 
 #[tokio::test]

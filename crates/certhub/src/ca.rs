@@ -42,8 +42,8 @@ pub async fn run(cmd: CaCommand) -> Result<(), String> {
             Ok(())
         }
         CaCommand::Export { store, public_url, family, root_only } => {
-            let fam =
-                CaFamily::parse(&family).ok_or_else(|| format!("unknown CA family {family}; use ecdsa, ecdsa-p384, rsa or rsa-4096"))?;
+            let fam = CaFamily::parse(&family)
+                .ok_or_else(|| format!("unknown CA family {family}; use ecdsa, ecdsa-p384, rsa, rsa-4096 or sm2"))?;
             let svc = service(&store, &public_url).await?;
             svc.ensure_cas().await.map_err(|e| e.to_string())?;
             let ca = svc.ca(fam).await.map_err(|e| e.to_string())?.ok_or("CA missing after creation")?;

@@ -49,7 +49,7 @@ pub enum CaCommand {
         /// Base URL written into the CA certificates when they are created.
         #[arg(long, env = "CERTHUB_PUBLIC_URL", default_value = "http://127.0.0.1:8080")]
         public_url: String,
-        /// `ecdsa` (P-256), `ecdsa-p384`, `rsa` (2048) or `rsa-4096`.
+        /// `ecdsa` (P-256), `ecdsa-p384`, `rsa` (2048), `rsa-4096` or `sm2`.
         #[arg(long)]
         family: String,
         /// Print the root only.

@@ -215,18 +215,24 @@ fn ca_hierarchies_are_listed_exported_and_verify() {
     assert!(ok, "{err}");
     let list: serde_json::Value = serde_json::from_str(out.trim()).expect("json");
     let families: Vec<&str> = list.as_array().expect("array").iter().filter_map(|r| r["Family"].as_str()).collect();
-    assert_eq!(families, ["ecdsa-p256", "ecdsa-p384", "rsa-2048", "rsa-4096"]);
+    assert_eq!(families, ["ecdsa-p256", "ecdsa-p384", "rsa-2048", "rsa-4096", "sm2"]);
     // Listing again creates nothing new.
     let (_, again, _) = certhub(&["ca", "list", "--data-dir", &dir, "--json"]);
     assert_eq!(again, out);
-    for family in ["ecdsa", "rsa"] {
+    for family in ["ecdsa", "rsa", "sm2"] {
         let (ok, pem, err) = certhub(&["ca", "export", "--data-dir", &dir, "--family", family]);
         assert!(ok, "{err}");
         assert_eq!(pem.matches("BEGIN CERTIFICATE").count(), 2);
         let split = pem.find("-----END CERTIFICATE-----").map(|i| i + "-----END CERTIFICATE-----\n".len()).expect("pem");
         std::fs::write(t.0.join("int.pem"), &pem[..split]).expect("w");
         std::fs::write(t.0.join("root.pem"), &pem[split..]).expect("w");
-        let v = Command::new("openssl").args(["verify", "-CAfile", "root.pem", "int.pem"]).current_dir(&t.0).output().expect("openssl");
+        let mut args = vec!["verify", "-CAfile", "root.pem"];
+        if family == "sm2" {
+            // certhub signs SM2 with GM/T 0009's default ID; OpenSSL 3.0 must be told it.
+            args.extend(["-vfyopt", "distid:1234567812345678"]);
+        }
+        args.push("int.pem");
+        let v = Command::new("openssl").args(&args).current_dir(&t.0).output().expect("openssl");
         assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
     }
     let (ok, _, err) = certhub(&["ca", "export", "--data-dir", &dir, "--family", "dsa"]);

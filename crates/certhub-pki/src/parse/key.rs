@@ -143,7 +143,8 @@ fn pkcs8_algorithm(pkcs8: &[u8]) -> Result<KeyAlgorithm, PkiError> {
 }
 
 /// The SEC1 private scalar of an EC PKCS#8 key.
-fn ec_scalar(pkcs8: &[u8]) -> Option<Vec<u8>> {
+/// The private scalar of an EC (or SM2) PKCS#8 key.
+pub fn ec_private_scalar(pkcs8: &[u8]) -> Option<Vec<u8>> {
     let p = pkcs8_parts(pkcs8)?;
     let (seq, _) = der::expect(p.inner, tag::SEQUENCE)?;
     let parts = der::children(seq.value)?;
@@ -176,7 +177,7 @@ impl ParsedKey {
                 Ok(kp.public_key().as_ref().to_vec())
             }
             KeyAlgorithm::Sm2 => {
-                let scalar = ec_scalar(&self.pkcs8).ok_or_else(|| bad("bad SM2 key".into()))?;
+                let scalar = ec_private_scalar(&self.pkcs8).ok_or_else(|| bad("bad SM2 key".into()))?;
                 let sk = sm2::SecretKey::from_slice(&scalar).map_err(|_| bad("invalid SM2 scalar".into()))?;
                 Ok(sk.public_key().to_sec1_bytes().to_vec())
             }

@@ -9,7 +9,7 @@ pub mod pem;
 pub use cert::{KeyAlgorithm, ParsedCert, parse_certificates};
 pub use chain::{ChainReport, TrustStore, check_chain, order_chain, verify_issued_by};
 pub use csr::{ParsedCsr, parse_csr};
-pub use key::{ParsedKey, parse_private_key};
+pub use key::{ParsedKey, ec_private_scalar, parse_private_key};
 
 #[cfg(test)]
 mod proptests {

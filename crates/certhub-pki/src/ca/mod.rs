@@ -12,6 +12,12 @@ use crate::PkiError;
 use crate::der::{self, tag};
 use crate::parse::ParsedCert;
 
+pub mod signer;
+mod sm2;
+pub(crate) mod tbs;
+
+pub use signer::{CaSigner, KeySigner};
+
 /// A key family with its own root and intermediate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CaFamily {
@@ -23,11 +29,13 @@ pub enum CaFamily {
     Rsa2048,
     /// RSA 4096 with SHA-256.
     Rsa4096,
+    /// SM2 with SM3 (国密).
+    Sm2,
 }
 
 impl CaFamily {
     /// Every family certhub runs.
-    pub const ALL: [CaFamily; 4] = [CaFamily::EcdsaP256, CaFamily::EcdsaP384, CaFamily::Rsa2048, CaFamily::Rsa4096];
+    pub const ALL: [CaFamily; 5] = [CaFamily::EcdsaP256, CaFamily::EcdsaP384, CaFamily::Rsa2048, CaFamily::Rsa4096, CaFamily::Sm2];
 
     /// Stable name, also the CA's path segment in CRL and issuer URLs.
     pub fn as_str(self) -> &'static str {
@@ -36,6 +44,7 @@ impl CaFamily {
             CaFamily::EcdsaP384 => "ecdsa-p384",
             CaFamily::Rsa2048 => "rsa-2048",
             CaFamily::Rsa4096 => "rsa-4096",
+            CaFamily::Sm2 => "sm2",
         }
     }
 
@@ -46,26 +55,40 @@ impl CaFamily {
             "ecdsa-p384" | "p384" => CaFamily::EcdsaP384,
             "rsa-2048" | "rsa" | "rsa2048" => CaFamily::Rsa2048,
             "rsa-4096" | "rsa4096" => CaFamily::Rsa4096,
+            "sm2" | "gm" => CaFamily::Sm2,
             _ => return None,
         })
     }
 
-    fn algorithm(self) -> &'static SignatureAlgorithm {
+    /// The rcgen algorithm of the families rcgen signs; SM2 is written by hand (`sm2`).
+    fn rcgen_algorithm(self) -> Option<&'static SignatureAlgorithm> {
         match self {
-            CaFamily::EcdsaP256 => &rcgen::PKCS_ECDSA_P256_SHA256,
-            CaFamily::EcdsaP384 => &rcgen::PKCS_ECDSA_P384_SHA384,
-            CaFamily::Rsa2048 | CaFamily::Rsa4096 => &rcgen::PKCS_RSA_SHA256,
+            CaFamily::EcdsaP256 => Some(&rcgen::PKCS_ECDSA_P256_SHA256),
+            CaFamily::EcdsaP384 => Some(&rcgen::PKCS_ECDSA_P384_SHA384),
+            CaFamily::Rsa2048 | CaFamily::Rsa4096 => Some(&rcgen::PKCS_RSA_SHA256),
+            CaFamily::Sm2 => None,
         }
     }
 
     fn generate_key(self) -> Result<KeyPair, PkiError> {
+        let alg = self.rcgen_algorithm().ok_or_else(|| PkiError::Unacceptable("rcgen cannot make SM2 keys".into()))?;
         let r = match self {
-            CaFamily::Rsa2048 => KeyPair::generate_rsa_for(self.algorithm(), RsaKeySize::_2048),
-            CaFamily::Rsa4096 => KeyPair::generate_rsa_for(self.algorithm(), RsaKeySize::_4096),
-            _ => KeyPair::generate_for(self.algorithm()),
+            CaFamily::Rsa2048 => KeyPair::generate_rsa_for(alg, RsaKeySize::_2048),
+            CaFamily::Rsa4096 => KeyPair::generate_rsa_for(alg, RsaKeySize::_4096),
+            _ => KeyPair::generate_for(alg),
         };
         r.map_err(|e| PkiError::Unacceptable(format!("key generation failed: {e}")))
     }
+}
+
+/// A fresh key of the family for a subscriber: PKCS#8 and SubjectPublicKeyInfo DER. RSA takes long: not on a request thread.
+pub fn generate_subject_key(family: CaFamily) -> Result<(Vec<u8>, Vec<u8>), PkiError> {
+    use rcgen::PublicKeyData;
+    if family == CaFamily::Sm2 {
+        return sm2::generate_key();
+    }
+    let kp = family.generate_key()?;
+    Ok((kp.serialize_der(), kp.subject_public_key_info()))
 }
 
 /// One family's hierarchy: DER certificates and PKCS#8 keys (the caller seals the keys).
@@ -99,11 +122,16 @@ fn at(t: i64) -> Result<OffsetDateTime, PkiError> {
 
 /// At least 64 bits of CSPRNG output, positive (RFC 5280 §4.1.2.2): 16 bytes, top bit clear.
 pub fn random_serial() -> Result<SerialNumber, PkiError> {
+    Ok(SerialNumber::from_slice(&random_serial_bytes()?))
+}
+
+/// The bytes of `random_serial`: 16, the first in 0x01..=0x7f so the INTEGER is positive and minimal.
+pub(crate) fn random_serial_bytes() -> Result<[u8; 16], PkiError> {
     let mut b = [0u8; 16];
     aws_lc_rs::rand::fill(&mut b).map_err(|_| PkiError::Unacceptable("random generator failed".into()))?;
     b[0] &= 0x7f;
     b[0] |= 0x01;
-    Ok(SerialNumber::from_slice(&b))
+    Ok(b)
 }
 
 fn ca_params(cn: &str, org: &str, now: i64, years: i64, path_len: Option<u8>) -> Result<CertificateParams, PkiError> {
@@ -126,6 +154,9 @@ fn ca_params(cn: &str, org: &str, now: i64, years: i64, path_len: Option<u8>) ->
 
 /// Creates a root and an issuing intermediate for one family. RSA-4096 takes seconds: never call on a request thread.
 pub fn generate(family: CaFamily, org: &str, public_url: &str, now: i64) -> Result<CaMaterial, PkiError> {
+    if family == CaFamily::Sm2 {
+        return sm2::generate(org, public_url, now);
+    }
     let root_key = family.generate_key()?;
     let root_params = ca_params(&format!("{org} Root CA {}", family.as_str()), org, now, 20, None)?;
     let root = root_params.self_signed(&root_key).map_err(rc)?;
@@ -158,7 +189,7 @@ pub struct LeafSpec {
 }
 
 /// DER of the AuthorityInfoAccess extension value: OCSP and CA issuers URLs.
-fn aia_value(ocsp: &str, issuers: &str) -> Vec<u8> {
+pub(crate) fn aia_value(ocsp: &str, issuers: &str) -> Vec<u8> {
     let access = |oid: &[u8], uri: &str| der::sequence(&[&der::write(tag::OID, oid), &der::write(0x86, uri.as_bytes())]);
     // id-ad-ocsp 1.3.6.1.5.5.7.48.1 and id-ad-caIssuers 1.3.6.1.5.5.7.48.2
     der::sequence(&[
@@ -169,6 +200,12 @@ fn aia_value(ocsp: &str, issuers: &str) -> Vec<u8> {
 
 /// Signs a TLS server leaf with the family's intermediate, then lints it; a lint failure refuses issuance.
 pub fn issue(ca: &CaMaterial, spec: &LeafSpec, now: i64) -> Result<Vec<u8>, PkiError> {
+    let der = if ca.family == CaFamily::Sm2 { sm2::issue(ca, spec, now)? } else { issue_rcgen(ca, spec, now)? };
+    let failures = lint(&der, &ca.intermediate_der, spec, now);
+    if failures.is_empty() { Ok(der) } else { Err(PkiError::Unacceptable(format!("pre-issuance lint failed: {}", failures.join("; ")))) }
+}
+
+fn issue_rcgen(ca: &CaMaterial, spec: &LeafSpec, now: i64) -> Result<Vec<u8>, PkiError> {
     let cn = spec.names.first().ok_or_else(|| PkiError::Unacceptable("no name to certify".into()))?;
     let mut p = CertificateParams::default();
     let mut dn = DistinguishedName::new();
@@ -196,10 +233,7 @@ pub fn issue(ca: &CaMaterial, spec: &LeafSpec, now: i64) -> Result<Vec<u8>, PkiE
     let key = KeyPair::try_from(ca.intermediate_key.as_slice()).map_err(rc)?;
     let issuer = Issuer::from_ca_cert_der(&CertificateDer::from(ca.intermediate_der.as_slice()), &key).map_err(rc)?;
     let subject = SubjectPublicKeyInfo::from_der(&spec.spki_der).map_err(rc)?;
-    let leaf = p.signed_by(&subject, &issuer).map_err(rc)?;
-    let der = leaf.der().to_vec();
-    let failures = lint(&der, &ca.intermediate_der, spec, now);
-    if failures.is_empty() { Ok(der) } else { Err(PkiError::Unacceptable(format!("pre-issuance lint failed: {}", failures.join("; ")))) }
+    Ok(p.signed_by(&subject, &issuer).map_err(rc)?.der().to_vec())
 }
 
 /// Pre-issuance lints: every failure found, empty when the certificate may be used.
