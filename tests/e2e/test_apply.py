@@ -133,3 +133,57 @@ def test_apply_rejects_bad_input(dcv_server, rsa_chain):
     uploaded = upload(c, rsa_chain)["CertificateId"]
     assert code_of(lambda: c.call_json("CompleteCertificate", {"CertificateId": uploaded})) == "FailedOperation.CertificateNotFoundOrAudited"
     assert code_of(lambda: c.call_json("CompleteCertificate", {"CertificateId": "nope1234"})) == "FailedOperation.CertificateNotFoundOrAudited"
+
+
+def test_free_quotas_per_main_domain_and_per_account(dcv_server):
+    c = Account(dcv_server, "quota").client()
+
+    def apply(domain):
+        return c.call_json("ApplyCertificate", {"DvAuthMethod": "FILE", "DomainName": domain,
+                                                "CsrEncryptAlgo": "ECC", "CsrKeyParameter": "prime256v1"})
+
+    # Twenty free certificates under one main domain (sub-domains count towards it), then the cap.
+    for i in range(20):
+        apply(f"h{i}.quota-one.com.cn" if i % 2 else f"h{i}.deep.quota-one.com.cn")
+    from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
+    with pytest.raises(TencentCloudSDKException) as e:
+        apply("another.quota-one.com.cn")
+    assert e.value.code == "FailedOperation.MainDomainCertificateCountLimit", e.value
+    assert "quota-one.com.cn" in e.value.message and "20" in e.value.message, e.value.message
+    # Other main domains are still open, up to the account's fifty.
+    for i in range(30):
+        apply(f"www.quota-{i}.test")
+    assert code_of(lambda: apply("www.one-too-many.test")) == "FailedOperation.ExceedsFreeLimit"
+    total = c.call_json("DescribeCertificates", {"Limit": 100})["Response"]["TotalCount"]
+    assert total == 50
+
+
+def test_validation_job_survives_a_restart(workdir, webroot):
+    """The pending order's job lives in the database: a restarted server picks it up and issues, unprompted."""
+    import time
+    data = os.path.join(workdir, "restart-data")
+    os.makedirs(data)
+    extra = ("--dcv-http-port", str(webroot[1]), "--dcv-connect-to", "127.0.0.1")
+    s = Server(data, extra=extra)
+    acct = Account(s, "restarter")
+    cid = acct.client().call_json("ApplyCertificate", {"DvAuthMethod": "FILE", "DomainName": "restart.dcv.test",
+                                                       "CsrEncryptAlgo": "ECC", "CsrKeyParameter": "prime256v1"})["Response"]["CertificateId"]
+    dv = acct.client().call_json("DescribeCertificate", {"CertificateId": cid})["Response"]["DvAuthDetail"]
+    time.sleep(1.5)  # the first attempt runs and finds nothing
+    assert s.stop() == 0
+    publish(webroot, dv)
+    s2 = Server(data, extra=extra)
+    try:
+        acct.server = s2  # same account and key, now on the restarted server
+        client = acct.client()
+        deadline = time.time() + 60
+        status = None
+        while time.time() < deadline:
+            # Only reads here: no CompleteCertificate nudge, the resumed job must do the work.
+            status = client.call_json("DescribeCertificate", {"CertificateId": cid})["Response"]["Status"]
+            if status == 1:
+                break
+            time.sleep(0.5)
+        assert status == 1, f"order still in status {status} after restart"
+    finally:
+        assert s2.stop() == 0

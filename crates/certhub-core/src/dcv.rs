@@ -106,6 +106,19 @@ impl DomainValidator for NoValidation {
     }
 }
 
+/// Second-level suffixes under which registrations happen (a short public-suffix list for the common cases).
+const TWO_LABEL_SUFFIXES: &[&str] = &[
+    "com.cn", "net.cn", "org.cn", "gov.cn", "edu.cn", "ac.cn", "com.hk", "com.tw", "co.uk", "org.uk", "co.jp", "com.au", "co.kr", "com.sg",
+];
+
+/// The registrable ("main") domain of a host name: `a.b.example.com.cn` → `example.com.cn`.
+pub fn main_domain(d: &str) -> String {
+    let d = d.trim_end_matches('.').to_ascii_lowercase();
+    let labels: Vec<&str> = d.split('.').collect();
+    let take = if labels.len() >= 3 && TWO_LABEL_SUFFIXES.contains(&labels[labels.len() - 2..].join(".").as_str()) { 3 } else { 2 };
+    labels[labels.len().saturating_sub(take)..].join(".")
+}
+
 /// A domain we are willing to validate: LDH labels, at least one dot, no IP literal, no wildcard.
 pub fn valid_domain(d: &str) -> bool {
     if d.len() > 253 || d.parse::<std::net::IpAddr>().is_ok() || !d.contains('.') {
@@ -118,4 +131,18 @@ pub fn valid_domain(d: &str) -> bool {
             && !l.ends_with('-')
             && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn main_domains() {
+        assert_eq!(main_domain("www.Example.com."), "example.com");
+        assert_eq!(main_domain("a.b.example.com.cn"), "example.com.cn");
+        assert_eq!(main_domain("example.com.cn"), "example.com.cn");
+        assert_eq!(main_domain("example.com"), "example.com");
+        assert_eq!(main_domain("x.lab.test"), "lab.test");
+    }
 }

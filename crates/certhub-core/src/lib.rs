@@ -6,6 +6,7 @@ pub mod clock;
 pub mod dcv;
 pub mod ids;
 pub mod model;
+pub mod profile;
 pub mod status;
 pub mod store;
 

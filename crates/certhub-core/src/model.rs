@@ -232,6 +232,10 @@ pub struct CertQuery {
     pub tags: Vec<Tag>,
     /// Only these IDs.
     pub ids: Vec<String>,
+    /// Only this product's package type.
+    pub package_type: Option<String>,
+    /// Only certificates whose domain is this main domain or under it.
+    pub main_domain: Option<String>,
     /// Ordering.
     pub order: CertOrder,
 }

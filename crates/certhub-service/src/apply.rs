@@ -2,7 +2,7 @@
 //! the domain validates or the window closes, issuance, and CompleteCertificate.
 
 use base64::Engine;
-use certhub_core::dcv::{Method, valid_domain};
+use certhub_core::dcv::{Method, main_domain, valid_domain};
 use certhub_core::ids;
 use certhub_core::model::{CertQuery, CertRecord, NewLog};
 use certhub_core::status::code;
@@ -14,12 +14,11 @@ use crate::{Caller, Service, ServiceError};
 
 /// The job kind that validates and then issues.
 pub const VALIDATE: &str = "validate";
-/// The free product's package type.
-pub const FREE_PACKAGE: &str = "83";
-/// The free product's validity.
-pub const FREE_DAYS: i64 = 90;
+pub use certhub_core::profile::FREE_PACKAGE;
 /// Free certificates an account may hold.
 pub const FREE_QUOTA: i64 = 50;
+/// Free certificates an account may hold under one main domain.
+pub const MAIN_DOMAIN_QUOTA: i64 = 20;
 /// The label under the domain where DNS validation looks for its TXT record.
 pub const DNS_LABEL: &str = "_dnsauth";
 /// Where FILE validation looks.
@@ -114,10 +113,16 @@ impl Service {
                 return Err(invalid("OldCertificateId must expire within 30 days and not have expired"));
             }
         }
-        let q = CertQuery { limit: 1, uploaded: Some(false), ..Default::default() };
-        let (held, _) = self.store.list_certificates(&caller.owner_uin, &q, now).await?;
+        let free = CertQuery { limit: 1, uploaded: Some(false), package_type: Some(FREE_PACKAGE.into()), ..Default::default() };
+        let (held, _) = self.store.list_certificates(&caller.owner_uin, &free, now).await?;
         if held >= FREE_QUOTA {
             return Err(ServiceError::FreeLimit(FREE_QUOTA));
+        }
+        let main = main_domain(&domain);
+        let under = CertQuery { main_domain: Some(main.clone()), ..free };
+        let (held, _) = self.store.list_certificates(&caller.owner_uin, &under, now).await?;
+        if held >= MAIN_DOMAIN_QUOTA {
+            return Err(ServiceError::MainDomainLimit(main, MAIN_DOMAIN_QUOTA));
         }
         // RSA key generation is slow: never on the request thread.
         let (key_der, spki) = tokio::task::spawn_blocking(move || generate_key(family))

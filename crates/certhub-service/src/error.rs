@@ -51,6 +51,9 @@ pub enum ServiceError {
     /// The account reached its free-certificate quota.
     #[error("the number of free certificates exceeds the limit of {0}")]
     FreeLimit(i64),
+    /// The main domain reached its free-certificate cap: main domain and cap.
+    #[error("该主域（{0}）下申请的免费证书数量已达到{1}个上限，请购买付费证书。")]
+    MainDomainLimit(String, i64),
     /// A contact e-mail is malformed.
     #[error("invalid e-mail address")]
     BadEmail,

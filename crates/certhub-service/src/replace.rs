@@ -12,7 +12,7 @@ use certhub_pki::ca::CaFamily;
 use certhub_pki::parse::parse_csr;
 use serde_json::{Value, json};
 
-use crate::apply::{FREE_PACKAGE, VALIDATE, dv_auth_detail, generate_key, system_log};
+use crate::apply::{VALIDATE, dv_auth_detail, generate_key, system_log};
 use crate::issue::family_for;
 use crate::logs::log_row;
 use crate::{Caller, Service, ServiceError};
@@ -70,7 +70,7 @@ impl Service {
         if old.source == "upload" {
             return Err(ServiceError::InvalidSource);
         }
-        let free = old.package_type.as_deref() == Some(FREE_PACKAGE);
+        let free = old.package_type.as_deref().and_then(certhub_core::profile::for_package).is_some_and(|p| p.is_free());
         if old.status == code::REISSUING || (free && reissues(&old) >= FREE_REISSUES) {
             return Err(ServiceError::AlreadyReplaced);
         }

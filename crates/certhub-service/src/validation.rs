@@ -11,8 +11,9 @@ use certhub_pki::ca::CaFamily;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::apply::{DNS_LABEL, FREE_DAYS, VALIDATE, system_log};
+use crate::apply::{DNS_LABEL, VALIDATE, system_log};
 use crate::{Caller, Service, ServiceError};
+use certhub_core::profile;
 
 /// Statuses of an order still waiting for its domain.
 pub const WAITING: &[i64] = &[code::PENDING, code::DNS_ADDED];
@@ -197,7 +198,9 @@ impl Service {
             .and_then(Value::as_str)
             .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
             .ok_or_else(|| ServiceError::Export("pending order has no public key".into()))?;
-        self.sign_leaf(family, cert.sans.clone(), spki, FREE_DAYS, now).await
+        // The order's product sets the lifetime; an order without one is the free product.
+        let days = cert.package_type.as_deref().and_then(profile::for_package).map_or(profile::FREE_DAYS, |p| p.validity_days);
+        self.sign_leaf(family, cert.sans.clone(), spki, days, now).await
     }
 
     /// CompleteCertificate: checks a pending order now (and issues it when the domain validates).

@@ -74,6 +74,31 @@ async fn every_family_issues_from_a_csr_and_openssl_verifies_the_chain() {
         assert_eq!(a.trim(), b.trim(), "{name}: the leaf certifies the CSR's key");
     }
 
+    // A paid (non-free) certificate reissues into any family, SM2 included: the new order
+    // holds a fresh SM2 key and the original shows status 11 until it is issued.
+    let csr_pem = std::fs::read_to_string(dir.join("ecdsa.csr")).expect("csr");
+    let original = service.issue_validated_csr(&caller, &csr_pem, 90).await.expect("issued");
+    let input = certhub_service::replace::ReplaceInput {
+        certificate_id: original.clone(),
+        valid_type: "DNS".into(),
+        csr: certhub_service::replace::CsrSource::Online { algo: Some("SM2".into()), parameter: None },
+        key_password: None,
+        reason: Some("国密".into()),
+    };
+    let new_id = service.replace(&caller, input.clone()).await.expect("reissue");
+    let order = service.certificate(&caller, &new_id).await.expect("order");
+    assert_eq!((order.status, order.key_algorithm.as_str(), order.is_sm, order.has_key), (0, "SM2", true, true));
+    assert_eq!(service.certificate(&caller, &original).await.expect("original").status, 11);
+    let key = store.certificate_key(&caller.owner_uin, &new_id).await.expect("key").expect("kept");
+    let key_pem = pem::encode("PRIVATE KEY", &key);
+    let parsed = certhub_pki::parse::parse_private_key(&key_pem, None).expect("the kept key parses");
+    assert_eq!(parsed.algorithm, certhub_pki::parse::KeyAlgorithm::Sm2);
+    let bad = certhub_service::replace::ReplaceInput {
+        csr: certhub_service::replace::CsrSource::Online { algo: Some("SM2".into()), parameter: Some("2048".into()) },
+        ..input
+    };
+    assert!(matches!(service.replace(&caller, bad).await, Err(ServiceError::AlreadyReplaced | ServiceError::RenewAlgorithmInvalid(_))));
+
     // A CSR naming something that is not a domain, and a garbage CSR, are refused.
     assert!(openssl(&dir, &["req", "-new", "-key", "ecdsa.key", "-subj", "/CN=10.0.0.1", "-out", "ip.csr"]).0);
     let ip = std::fs::read_to_string(dir.join("ip.csr")).expect("csr");

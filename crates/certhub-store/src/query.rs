@@ -101,6 +101,16 @@ pub fn build(owner_uin: &str, q: &CertQuery, now: i64) -> Built {
         let ps: Vec<String> = q.ids.iter().map(|s| b.push(Arg::Text(s.clone()))).collect();
         clauses.push(format!("c.id IN ({})", ps.join(", ")));
     }
+    if let Some(pt) = &q.package_type {
+        let p = b.push(Arg::Text(pt.clone()));
+        clauses.push(format!("c.package_type = {p}"));
+    }
+    if let Some(main) = &q.main_domain {
+        let main = main.to_lowercase();
+        let pe = b.push(Arg::Text(main.clone()));
+        let pl = b.push(Arg::Text(format!("%.{}", like_escape(&main))));
+        clauses.push(format!("(LOWER(c.domain) = {pe} OR LOWER(c.domain) LIKE {pl} ESCAPE '\\')"));
+    }
     b.where_sql = format!("WHERE {}", clauses.join(" AND "));
     b.order_sql = match q.order {
         CertOrder::InsertDesc => "ORDER BY c.seq DESC",
@@ -123,5 +133,13 @@ mod tests {
         assert!(b.where_sql.contains("c.id IN ($5)"));
         assert_eq!(b.args[1], Arg::Text("%50\\%\\_x%".into()));
         assert_eq!(b.args.len(), 5);
+    }
+
+    #[test]
+    fn main_domain_matches_itself_and_below_only() {
+        let q = CertQuery { main_domain: Some("Ex_ample.com".into()), ..Default::default() };
+        let b = build("u1", &q, 0);
+        assert!(b.where_sql.contains("(LOWER(c.domain) = $2 OR LOWER(c.domain) LIKE $3 ESCAPE '\\')"));
+        assert_eq!(b.args[1..], [Arg::Text("ex_ample.com".into()), Arg::Text("%.ex\\_ample.com".into())]);
     }
 }

@@ -31,6 +31,7 @@ pub fn to_api(e: ServiceError) -> ApiError {
         ServiceError::Unsupported(_) => "UnsupportedOperation",
         ServiceError::NotPending => "FailedOperation.CertificateNotFoundOrAudited",
         ServiceError::FreeLimit(_) => "FailedOperation.ExceedsFreeLimit",
+        ServiceError::MainDomainLimit(..) => "FailedOperation.MainDomainCertificateCountLimit",
         ServiceError::BadEmail => "InvalidParameterValue.CertificateEmailParseInvalid",
         ServiceError::InvalidParam(_) => "FailedOperation.InvalidParam",
         ServiceError::NotCancellable => "FailedOperation.CertificateNotFoundOrCantCancel",

@@ -261,6 +261,7 @@ pub fn query(req: &DescribeCertificatesRequest, now: i64) -> Result<CertQuery, A
         tags: req.tags.clone().unwrap_or_default(),
         ids: req.cert_ids.clone().unwrap_or_default(),
         order,
+        ..Default::default()
     })
 }
 
