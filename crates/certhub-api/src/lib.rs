@@ -1,8 +1,11 @@
 //! certhub-api: the HTTP doors of certhub (the Tencent Cloud SSL API, signed
 //! downloads, health and metrics), assembled into one axum router.
 
+pub mod digicert;
 pub mod download;
+pub mod huawei;
 pub mod ratelimit;
+pub mod status;
 pub mod tencent;
 
 use std::sync::Arc;
@@ -10,7 +13,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use certhub_service::Service;
 use metrics_exporter_prometheus::PrometheusHandle;
 
@@ -34,6 +37,13 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .route("/download/{owner}/{id}/{service}", get(download::serve))
         .route("/ca/{file}", get(ca_certificate))
+        .route("/crl/{file}", get(status::crl))
+        .route("/ocsp", post(status::ocsp_post))
+        .route("/ocsp/{*request}", get(status::ocsp_get))
+        .route("/v2/{project_id}/scm/cert/{cert_id}/revoke", post(huawei::revoke))
+        .route("/services/v2/certificate/{certificate_id}/revoke", put(digicert::revoke))
+        .route("/services/v2/request/{request_id}", get(digicert::get_request))
+        .route("/services/v2/request/{request_id}/status", put(digicert::update_status))
         .fallback(tencent::handle)
         .with_state(state)
 }

@@ -18,6 +18,25 @@ pub fn secret_id() -> String {
     format!("AKID{}", random_alnum(32))
 }
 
+/// A new Huawei access key (AK): 20 upper-case alphanumerics, as Huawei's look.
+pub fn huawei_ak() -> String {
+    random_alnum(20).to_ascii_uppercase()
+}
+
+/// Length of the public half of a DigiCert API key.
+const DEVKEY_ID_LEN: usize = 24;
+
+/// A new DigiCert key ID: `DCK` and 21 alphanumerics. The API key a client sends is this ID followed by the secret.
+pub fn digicert_key_id() -> String {
+    format!("DCK{}", random_alnum(DEVKEY_ID_LEN - 3))
+}
+
+/// Splits an `X-DC-DEVKEY` into key ID and secret.
+pub fn split_devkey(devkey: &str) -> Option<(&str, &str)> {
+    (devkey.len() > DEVKEY_ID_LEN && devkey.is_char_boundary(DEVKEY_ID_LEN) && devkey.starts_with("DCK"))
+        .then(|| devkey.split_at(DEVKEY_ID_LEN))
+}
+
 /// A new SecretKey: 32 alphanumerics.
 pub fn secret_key() -> String {
     random_alnum(32)

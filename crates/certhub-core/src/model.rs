@@ -21,6 +21,12 @@ pub struct Account {
 pub enum KeyKind {
     /// Tencent SecretId / SecretKey.
     Tencent,
+    /// Huawei Cloud access key (AK) / secret key (SK), for SDK-HMAC-SHA256.
+    Huawei,
+    /// DigiCert CertCentral API key (`X-DC-DEVKEY`).
+    Digicert,
+    /// A DigiCert API key that may also approve or reject revocation requests.
+    DigicertAdmin,
 }
 
 impl KeyKind {
@@ -28,12 +34,18 @@ impl KeyKind {
     pub fn as_str(self) -> &'static str {
         match self {
             KeyKind::Tencent => "tencent",
+            KeyKind::Huawei => "huawei",
+            KeyKind::Digicert => "digicert",
+            KeyKind::DigicertAdmin => "digicert-admin",
         }
     }
     /// Parses a stored name.
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "tencent" => Some(KeyKind::Tencent),
+            "huawei" => Some(KeyKind::Huawei),
+            "digicert" => Some(KeyKind::Digicert),
+            "digicert-admin" => Some(KeyKind::DigicertAdmin),
             _ => None,
         }
     }
@@ -136,6 +148,71 @@ pub struct CertRecord {
     pub certificate_use: Option<String>,
     /// Everything else (CA details, chain info, validation data), as JSON.
     pub extra: serde_json::Value,
+    /// Serial number (lower-case hex) of a certificate certhub's CA issued; indexed for OCSP and CRLs.
+    pub serial: Option<String>,
+    /// When and why it was revoked.
+    pub revocation: Option<Revocation>,
+}
+
+/// A revocation: time and RFC 5280 reason code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revocation {
+    /// Revocation time, unix seconds.
+    pub at: i64,
+    /// CRLReason (RFC 5280 §5.3.1): 0 unspecified, 1 keyCompromise, 4 superseded, 5 cessationOfOperation, ...
+    pub reason: i64,
+}
+
+/// What an OCSP responder or CRL needs about one serial of certhub's CA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SerialStatus {
+    /// notAfter, unix seconds.
+    pub not_after: i64,
+    /// Set once revoked.
+    pub revocation: Option<Revocation>,
+}
+
+/// One entry of a CRL: serial (lower-case hex) and revocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevokedSerial {
+    /// Serial, lower-case hex.
+    pub serial: String,
+    /// When and why.
+    pub revocation: Revocation,
+}
+
+/// The latest CRL of one CA, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCrl {
+    /// CRL number.
+    pub number: i64,
+    /// thisUpdate, unix seconds.
+    pub this_update: i64,
+    /// DER.
+    pub der: Vec<u8>,
+}
+
+/// A revocation request awaiting an administrator (the DigiCert workflow).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RevokeRequest {
+    /// Request ID.
+    pub id: i64,
+    /// Owning account.
+    pub owner_uin: String,
+    /// The certificate to revoke.
+    pub cert_id: String,
+    /// `pending`, `approved` or `rejected`.
+    pub status: String,
+    /// The requester's message.
+    pub comments: String,
+    /// The API key that asked.
+    pub requester: String,
+    /// The administrator's message.
+    pub processor_comment: String,
+    /// Submitted, unix seconds.
+    pub created_at: i64,
+    /// Last change, unix seconds.
+    pub updated_at: i64,
 }
 
 /// A log row to write in the same transaction as the change it records.
@@ -308,4 +385,6 @@ pub struct Issued {
     pub not_after: i64,
     /// SHA-1 of the leaf, upper-case hex.
     pub fingerprint: String,
+    /// The leaf's serial, lower-case hex.
+    pub serial: String,
 }

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 
 use crate::model::{
     Account, ApiKey, ApiKeySecret, CaRecord, CertQuery, CertRecord, DeleteTask, Issued, Job, KeyKind, LogQuery, NewLog, OperateLog,
+    Revocation, RevokeRequest, RevokedSerial, SerialStatus, StoredCrl,
 };
 
 /// Errors of the storage layer.
@@ -115,6 +116,31 @@ pub trait Store: Send + Sync + 'static {
     async fn mark_issued(&self, owner_uin: &str, id: &str, issued: &Issued, log: &NewLog, now: i64) -> Result<bool, StoreError>;
     /// Applies a guarded status change with its log row (and job) in one transaction; false if the status did not match.
     async fn transition(&self, owner_uin: &str, id: &str, t: &Transition<'_>, now: i64) -> Result<bool, StoreError>;
+
+    /// OCSP: the status of a serial of the CA `family` (any account); `None` when certhub never issued it.
+    async fn serial_status(&self, family: &str, serial: &str) -> Result<Option<SerialStatus>, StoreError>;
+    /// CRL: every revoked serial of the CA `family`.
+    async fn revoked_serials(&self, family: &str) -> Result<Vec<RevokedSerial>, StoreError>;
+    /// The latest stored CRL of a CA (`family`, or `family-root`).
+    async fn crl(&self, ca: &str) -> Result<Option<StoredCrl>, StoreError>;
+    /// Stores a CRL if `crl.number` is the next number (compare-and-set); false when another node stored it first.
+    async fn save_crl(&self, ca: &str, crl: &StoredCrl) -> Result<bool, StoreError>;
+
+    /// Files a revocation request (status `pending`).
+    async fn create_revoke_request(
+        &self,
+        owner_uin: &str,
+        cert_id: &str,
+        comments: &str,
+        requester: &str,
+        now: i64,
+    ) -> Result<RevokeRequest, StoreError>;
+    /// One revocation request; `owner_uin` `None` for an administrator.
+    async fn revoke_request(&self, owner_uin: Option<&str>, id: i64) -> Result<Option<RevokeRequest>, StoreError>;
+    /// Revocation requests, newest first, optionally of one status.
+    async fn revoke_requests(&self, status: Option<&str>) -> Result<Vec<RevokeRequest>, StoreError>;
+    /// Moves a pending request to `approved` or `rejected`; false when it was not pending.
+    async fn decide_revoke_request(&self, id: i64, status: &str, processor_comment: &str, now: i64) -> Result<bool, StoreError>;
 }
 
 /// A status change that applies only while the certificate is in one of `from`.
@@ -132,4 +158,6 @@ pub struct Transition<'a> {
     pub log: &'a NewLog,
     /// A job to queue with the change: kind and deadline.
     pub job: Option<(&'a str, i64)>,
+    /// Set with a change to status 10: the revocation time and reason the CRL and OCSP publish.
+    pub revocation: Option<Revocation>,
 }

@@ -167,6 +167,8 @@ impl Service {
                 "delete_dns_auto_record": input.delete_dns_auto_record.unwrap_or(false),
                 "csr_key_password": input.csr_key_password.filter(|s| !s.is_empty()).and_then(|p| self.seal_secret(&id, &p)),
             }),
+            serial: None,
+            revocation: None,
         };
         let log = log_row(caller, &id, "apply", "申请免费证书");
         self.store.insert_pending_certificate(&record, Some(&key_der), &log, VALIDATE, now + self.config.dcv_window, now).await?;

@@ -76,7 +76,14 @@ impl Service {
             let parsed = ParsedCert::from_der(&leaf)?;
             let cert_pem =
                 [leaf.as_slice(), &material.intermediate_der, &material.root_der].iter().map(|d| pem::encode("CERTIFICATE", d)).collect();
-            Ok(Issued { cert_pem, not_before: parsed.not_before, not_after: parsed.not_after, fingerprint: parsed.sha1_fingerprint })
+            let serial = certhub_pki::ocsp::serial_hex(&hex::decode(&parsed.serial_hex).unwrap_or_default());
+            Ok(Issued {
+                cert_pem,
+                not_before: parsed.not_before,
+                not_after: parsed.not_after,
+                fingerprint: parsed.sha1_fingerprint,
+                serial,
+            })
         })
         .await
         .map_err(|e| ServiceError::Export(format!("signing task: {e}")))?

@@ -157,6 +157,8 @@ impl Service {
                 "chain": chain_info(&chain),
                 "key_password_custom": key.as_ref().is_some_and(|k| k.was_encrypted),
             }),
+            serial: None,
+            revocation: None,
         };
         let log = log_row(caller, &id, "upload", "上传");
         self.store.insert_certificate(&record, key.as_ref().map(|k| k.pkcs8.as_slice()), &log, now).await?;

@@ -54,6 +54,21 @@ pub enum ServiceError {
     /// The main domain reached its free-certificate cap: main domain and cap.
     #[error("该主域（{0}）下申请的免费证书数量已达到{1}个上限，请购买付费证书。")]
     MainDomainLimit(String, i64),
+    /// The certificate is already revoked (or being revoked).
+    #[error("the certificate is already revoked")]
+    AlreadyRevoked,
+    /// A reissue of the certificate is pending.
+    #[error("a reissue of this certificate is pending; cancel it or wait for it to complete")]
+    ReissuePending,
+    /// A DV certificate needs no revocation letter.
+    #[error("当前证书是DV证书，不支持上传确认函")]
+    LetterNotForDv,
+    /// No such revocation request.
+    #[error("the request does not exist")]
+    RequestNotFound,
+    /// The request was already decided.
+    #[error("the request is no longer pending")]
+    RequestNotPending,
     /// A contact e-mail is malformed.
     #[error("invalid e-mail address")]
     BadEmail,

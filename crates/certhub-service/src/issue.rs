@@ -65,6 +65,8 @@ impl Service {
             tags: Vec::new(),
             certificate_use: None,
             extra: json!({ "family": family.as_str(), "validation_level": "DV" }),
+            serial: Some(issued.serial),
+            revocation: None,
         };
         let log = log_row(caller, &id, "issued", "签发");
         self.store.insert_certificate(&record, None, &log, now).await?;

@@ -21,7 +21,11 @@ impl Service {
     pub async fn create_key(&self, account_name: &str, kind: KeyKind) -> Result<CreatedKey, ServiceError> {
         let now = self.now();
         let account = self.store.ensure_account(account_name, now).await?;
-        let secret_id = ids::secret_id();
+        let secret_id = match kind {
+            KeyKind::Tencent => ids::secret_id(),
+            KeyKind::Huawei => ids::huawei_ak(),
+            KeyKind::Digicert | KeyKind::DigicertAdmin => ids::digicert_key_id(),
+        };
         let secret_key = ids::secret_key();
         self.store.create_api_key(&account.uin, kind, &secret_id, secret_key.as_bytes(), now).await?;
         Ok(CreatedKey { account, secret_id, secret_key })

@@ -11,7 +11,9 @@ pub mod keys;
 pub mod logs;
 pub mod orders;
 pub mod replace;
+pub mod revoke;
 mod secrets;
+pub mod status;
 pub mod tasks;
 pub mod validation;
 
@@ -63,6 +65,7 @@ pub struct Service {
     pub(crate) validator: Arc<dyn DomainValidator>,
     pub(crate) publisher: Option<Arc<dyn DnsPublisher>>,
     pub(crate) ca_cache: Arc<std::sync::RwLock<std::collections::HashMap<certhub_pki::ca::CaFamily, Arc<certhub_pki::ca::CaMaterial>>>>,
+    pub(crate) status: Arc<status::StatusCache>,
 }
 
 impl Service {
@@ -77,6 +80,7 @@ impl Service {
             validator: Arc::new(NoValidation),
             publisher: None,
             ca_cache: Arc::default(),
+            status: Arc::default(),
         }
     }
 

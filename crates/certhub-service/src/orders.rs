@@ -56,7 +56,15 @@ impl Service {
         }
         let log = log_row(caller, &cert.id, close.kind, close.verb);
         let now = self.now();
-        let t = Transition { from: close.from, to: code::CANCELLED, msg: close.msg, extra: Some(&extra), log: &log, job: None };
+        let t = Transition {
+            from: close.from,
+            to: code::CANCELLED,
+            msg: close.msg,
+            extra: Some(&extra),
+            log: &log,
+            job: None,
+            revocation: None,
+        };
         if !self.store.transition(&caller.owner_uin, &cert.id, &t, now).await? {
             return Err(lost_race);
         }
@@ -89,6 +97,7 @@ impl Service {
             extra: Some(&extra),
             log: &log,
             job: Some((VALIDATE, now + self.config.dcv_window)),
+            revocation: None,
         };
         if !self.store.transition(&caller.owner_uin, id, &t, now).await? {
             return Err(ServiceError::StatusNotAllowResubmit);

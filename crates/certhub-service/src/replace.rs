@@ -111,14 +111,23 @@ impl Service {
             is_sm: family == CaFamily::Sm2,
             has_key: key_der.is_some(),
             extra,
+            serial: None,
+            revocation: None,
             ..old.clone()
         };
         // Mark the original first: the status guard makes two concurrent reissues impossible.
         let mut old_extra = old.extra.clone();
         old_extra["reissuing_as"] = json!(id);
         let old_log = log_row(caller, &old.id, "replace", "重颁发");
-        let t =
-            Transition { from: &[code::ISSUED], to: code::REISSUING, msg: "REISSUING", extra: Some(&old_extra), log: &old_log, job: None };
+        let t = Transition {
+            from: &[code::ISSUED],
+            to: code::REISSUING,
+            msg: "REISSUING",
+            extra: Some(&old_extra),
+            log: &old_log,
+            job: None,
+            revocation: None,
+        };
         if !self.store.transition(&caller.owner_uin, &old.id, &t, now).await? {
             return Err(ServiceError::InvalidStatus);
         }
@@ -224,7 +233,8 @@ impl Service {
             None => "重颁发取消",
         };
         let log = system_log(caller, old_id, "replace", verb);
-        let t = Transition { from: &[code::REISSUING], to: code::ISSUED, msg: "", extra: Some(&extra), log: &log, job: None };
+        let t =
+            Transition { from: &[code::REISSUING], to: code::ISSUED, msg: "", extra: Some(&extra), log: &log, job: None, revocation: None };
         self.store.transition(owner, old_id, &t, now).await?;
         Ok(())
     }

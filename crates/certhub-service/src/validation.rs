@@ -137,7 +137,15 @@ impl Service {
             self.publisher.as_ref().ok_or_else(|| DcvFailure::not_found(Method::DnsAuto, "DNS_AUTO is not configured on this server"))?;
         publisher.publish_txt(&txt_name(&cert.domain), &dv_field(cert, "DvAuthValue")).await?;
         let log = system_log(system, &cert.id, "dns_auto", "自动添加DNS记录");
-        let t = Transition { from: &[code::PENDING], to: code::DNS_ADDED, msg: "DNS-RECORD-ADDED", extra: None, log: &log, job: None };
+        let t = Transition {
+            from: &[code::PENDING],
+            to: code::DNS_ADDED,
+            msg: "DNS-RECORD-ADDED",
+            extra: None,
+            log: &log,
+            job: None,
+            revocation: None,
+        };
         let moved = self
             .store
             .transition(&cert.owner_uin, &cert.id, &t, now)
@@ -182,7 +190,7 @@ impl Service {
 
     /// Moves a waiting order to review-failed (status 2).
     pub(crate) async fn fail_order(&self, cert: &CertRecord, msg: &str, log: &NewLog, now: i64) -> Result<bool, ServiceError> {
-        let t = Transition { from: WAITING, to: code::FAILED, msg, extra: None, log, job: None };
+        let t = Transition { from: WAITING, to: code::FAILED, msg, extra: None, log, job: None, revocation: None };
         let moved = self.store.transition(&cert.owner_uin, &cert.id, &t, now).await?;
         if moved {
             self.release_original(cert, now).await?;

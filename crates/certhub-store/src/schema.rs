@@ -103,6 +103,31 @@ CREATE TABLE jobs (
 CREATE INDEX jobs_due ON jobs(state, run_at);
 CREATE INDEX jobs_cert ON jobs(cert_id);
 "#,
+    r#"
+ALTER TABLE certificates ADD COLUMN serial TEXT;
+ALTER TABLE certificates ADD COLUMN ca_family TEXT;
+ALTER TABLE certificates ADD COLUMN revoked_at BIGINT;
+ALTER TABLE certificates ADD COLUMN revoke_reason BIGINT;
+CREATE INDEX certificates_ca_serial ON certificates(ca_family, serial);
+CREATE INDEX certificates_ca_revoked ON certificates(ca_family, revoked_at);
+CREATE TABLE crls (
+    ca TEXT PRIMARY KEY,
+    number BIGINT NOT NULL,
+    this_update BIGINT NOT NULL,
+    der BLOB_TYPE NOT NULL
+);
+CREATE TABLE revoke_requests (
+    id SERIAL_KEY,
+    owner_uin TEXT NOT NULL REFERENCES accounts(uin),
+    cert_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    comments TEXT NOT NULL,
+    requester TEXT NOT NULL,
+    processor_comment TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+"#,
 ];
 
 /// The migrations with the backend's types: `postgres` or SQLite otherwise.

@@ -44,6 +44,8 @@ fn cert(id: &str, owner: &str, domain: &str, t: i64) -> CertRecord {
         tags: vec![Tag { tag_key: "env".into(), tag_value: if t % 2 == 0 { "prod".into() } else { "dev".into() } }],
         certificate_use: None,
         extra: serde_json::json!({"k": 1}),
+        serial: None,
+        revocation: None,
     }
 }
 
@@ -216,12 +218,17 @@ async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_
     store.hurry_jobs("pend0001", now + 10).await.expect("hurry");
     let again = store.claim_jobs("validate", now + 10, 30, 10).await.expect("claim");
     assert_eq!((again.len(), again[0].attempts, again[0].last_error.as_str()), (1, 2, "not yet"));
-    let issued =
-        certhub_core::model::Issued { cert_pem: "PEM".into(), not_before: now, not_after: now + 90 * 86_400, fingerprint: "FPX".into() };
+    let issued = certhub_core::model::Issued {
+        cert_pem: "PEM".into(),
+        not_before: now,
+        not_after: now + 90 * 86_400,
+        fingerprint: "FPX".into(),
+        serial: "0badc0de".into(),
+    };
     assert!(store.mark_issued(&a.uin, "pend0001", &issued, &log("pend0001", "issued"), now + 11).await.expect("issue"));
     assert!(!store.mark_issued(&a.uin, "pend0001", &issued, &log("pend0001", "issued"), now + 12).await.expect("twice"));
     let late = log("pend0001", "failed");
-    let fail = Transition { from: &[0, 4], to: 2, msg: "late", extra: None, log: &late, job: None };
+    let fail = Transition { from: &[0, 4], to: 2, msg: "late", extra: None, log: &late, job: None, revocation: None };
     assert!(!store.transition(&a.uin, "pend0001", &fail, now + 12).await.expect("fail issued"));
     let got = store.certificate(&a.uin, "pend0001").await.expect("get").expect("present");
     assert_eq!((got.status, got.cert_pem.as_deref(), got.fingerprint.as_deref()), (1, Some("PEM"), Some("FPX")));
@@ -230,7 +237,15 @@ async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_
     // A guarded change that matches moves the status, replaces extra, logs and queues its job at once.
     let patched = serde_json::json!({"revoke_reason": "keyCompromise"});
     let revoking = log("pend0001", "revoke");
-    let t = Transition { from: &[1], to: 9, msg: "REVOKING", extra: Some(&patched), log: &revoking, job: Some(("revoke", now + 100)) };
+    let t = Transition {
+        from: &[1],
+        to: 9,
+        msg: "REVOKING",
+        extra: Some(&patched),
+        log: &revoking,
+        job: Some(("revoke", now + 100)),
+        revocation: None,
+    };
     assert!(store.transition(&a.uin, "pend0001", &t, now + 13).await.expect("revoke"));
     let c = store.certificate(&a.uin, "pend0001").await.expect("read").expect("exists");
     assert_eq!((c.status, c.status_msg.as_str(), &c.extra), (9, "REVOKING", &patched));
@@ -238,6 +253,44 @@ async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_
     let jobs = store.claim_jobs("revoke", now + 14, 60, 10).await.expect("claim");
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].cert_id, "pend0001");
+
+    // Revocation: serials of certhub's CA are indexed per family for OCSP and the CRL.
+    let mut ours = cert("ours0001", &a.uin, "ours.example.com", now);
+    ours.source = "certhub".into();
+    ours.serial = Some("7fa1".into());
+    ours.extra = serde_json::json!({"family": "ecdsa-p256"});
+    store.insert_certificate(&ours, None, &log("ours0001", "issued"), now).await.expect("ours");
+    let good = store.serial_status("ecdsa-p256", "7fa1").await.expect("status").expect("known");
+    assert_eq!((good.not_after, good.revocation), (now + 86_400 * 90, None));
+    assert!(store.serial_status("rsa-2048", "7fa1").await.expect("status").is_none(), "another CA's serial");
+    assert!(store.serial_status("ecdsa-p256", "7fa2").await.expect("status").is_none(), "never issued");
+    let r = certhub_core::model::Revocation { at: now + 20, reason: 1 };
+    let revoked_log = log("ours0001", "revoked");
+    let t = Transition { from: &[1], to: 10, msg: "", extra: None, log: &revoked_log, job: None, revocation: Some(r) };
+    assert!(store.transition(&a.uin, "ours0001", &t, now + 20).await.expect("revoke"));
+    assert!(!store.transition(&a.uin, "ours0001", &t, now + 21).await.expect("twice"), "only once");
+    assert_eq!(store.serial_status("ecdsa-p256", "7fa1").await.expect("status").and_then(|s| s.revocation), Some(r));
+    let listed = store.revoked_serials("ecdsa-p256").await.expect("crl entries");
+    assert_eq!(listed, vec![certhub_core::model::RevokedSerial { serial: "7fa1".into(), revocation: r }]);
+    assert_eq!(store.certificate(&a.uin, "ours0001").await.expect("read").and_then(|c| c.revocation), Some(r));
+    // CRL numbers are compare-and-set: one writer per number.
+    let crl = |n: i64| certhub_core::model::StoredCrl { number: n, this_update: now + n, der: vec![n as u8] };
+    assert!(store.crl("ecdsa-p256").await.expect("crl").is_none());
+    assert!(store.save_crl("ecdsa-p256", &crl(1)).await.expect("first"));
+    assert!(!store.save_crl("ecdsa-p256", &crl(1)).await.expect("same number again"));
+    assert!(!store.save_crl("ecdsa-p256", &crl(3)).await.expect("a gap"));
+    assert!(store.save_crl("ecdsa-p256", &crl(2)).await.expect("next"));
+    assert_eq!(store.crl("ecdsa-p256").await.expect("crl").map(|c| c.number), Some(2));
+    // Revocation requests: scoped to their account, decided once.
+    let req = store.create_revoke_request(&a.uin, "ours0001", "no longer needed", "DCKkey", now).await.expect("request");
+    assert_eq!(req.status, "pending");
+    assert!(store.revoke_request(Some(&b.uin), req.id).await.expect("other").is_none(), "scoped");
+    assert!(store.revoke_request(Some(&a.uin), req.id).await.expect("own").is_some());
+    assert_eq!(store.revoke_requests(Some("pending")).await.expect("list").len(), 1);
+    assert!(store.decide_revoke_request(req.id, "rejected", "no", now + 1).await.expect("decide"));
+    assert!(!store.decide_revoke_request(req.id, "approved", "yes", now + 2).await.expect("again"), "decided once");
+    let after = store.revoke_request(None, req.id).await.expect("admin").expect("exists");
+    assert_eq!((after.status.as_str(), after.processor_comment.as_str()), ("rejected", "no"));
 
     // Concurrent inserts (SQLite commits them in groups): a duplicate ID among
     // them is refused alone; every other row lands with its log row.

@@ -24,6 +24,48 @@ pub enum Command {
     /// Show and export certhub's own CA certificates (created on first use).
     #[command(subcommand)]
     Ca(CaCommand),
+    /// Review revocation requests (filed through the DigiCert door).
+    #[command(subcommand)]
+    Request(RequestCommand),
+}
+
+/// `certhub request ...`.
+#[derive(Debug, Subcommand)]
+pub enum RequestCommand {
+    /// List revocation requests, newest first.
+    List {
+        /// Where the data lives.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Only `pending`, `approved` or `rejected` ones.
+        #[arg(long)]
+        status: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve a pending request: the certificate is revoked.
+    Approve {
+        /// Where the data lives.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Request ID.
+        id: i64,
+        /// A note for the requester.
+        #[arg(long, default_value = "")]
+        comment: String,
+    },
+    /// Reject a pending request: the certificate stays valid.
+    Reject {
+        /// Where the data lives.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Request ID.
+        id: i64,
+        /// A note for the requester.
+        #[arg(long, default_value = "")]
+        comment: String,
+    },
 }
 
 /// `certhub ca ...`.
@@ -124,6 +166,12 @@ pub enum KeyCommand {
         /// Account name.
         #[arg(long, default_value = "default")]
         account: String,
+        /// Which door the key opens: `tencent` (SecretId/SecretKey), `huawei` (AK/SK) or `digicert` (X-DC-DEVKEY).
+        #[arg(long, default_value = "tencent")]
+        kind: String,
+        /// DigiCert only: the key may also approve or reject revocation requests.
+        #[arg(long)]
+        admin: bool,
         /// Print JSON.
         #[arg(long)]
         json: bool,

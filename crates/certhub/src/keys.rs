@@ -16,9 +16,27 @@ async fn service(store: &StoreArgs) -> Result<certhub_service::Service, String> 
 /// Runs a key subcommand.
 pub async fn run(cmd: KeyCommand) -> Result<(), String> {
     match cmd {
-        KeyCommand::Create { store, account, json } => {
+        KeyCommand::Create { store, account, kind, admin, json } => {
+            let kind = match (kind.as_str(), admin) {
+                ("tencent", false) => KeyKind::Tencent,
+                ("huawei", false) => KeyKind::Huawei,
+                ("digicert", false) => KeyKind::Digicert,
+                ("digicert", true) => KeyKind::DigicertAdmin,
+                (_, true) => return Err("--admin applies only to --kind digicert".into()),
+                (other, _) => return Err(format!("unknown key kind {other}; use tencent, huawei or digicert")),
+            };
             let svc = service(&store).await?;
-            let k = svc.create_key(&account, KeyKind::Tencent).await.map_err(|e| e.to_string())?;
+            let k = svc.create_key(&account, kind).await.map_err(|e| e.to_string())?;
+            if matches!(kind, KeyKind::Digicert | KeyKind::DigicertAdmin) {
+                // DigiCert clients send one opaque key: the ID and the secret together.
+                let api_key = format!("{}{}", k.secret_id, k.secret_key);
+                if json {
+                    println!("{}", json!({"ApiKey": api_key, "KeyId": k.secret_id, "OwnerUin": k.account.uin, "Admin": admin}));
+                } else {
+                    println!("ApiKey:   {api_key}\nOwnerUin: {}", k.account.uin);
+                }
+                return Ok(());
+            }
             if json {
                 println!(
                     "{}",

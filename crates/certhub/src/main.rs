@@ -4,6 +4,7 @@ mod ca;
 mod cli;
 mod config;
 mod keys;
+mod requests;
 mod serve;
 mod wiring;
 
@@ -23,6 +24,7 @@ fn main() -> std::process::ExitCode {
             cli::Command::Serve(args) => serve::run(args).await,
             cli::Command::Key(cmd) => keys::run(cmd).await,
             cli::Command::Ca(cmd) => ca::run(cmd).await,
+            cli::Command::Request(cmd) => requests::run(cmd).await,
         }
     });
     match result {

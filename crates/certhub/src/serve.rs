@@ -76,7 +76,18 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     });
     let worker_service = service.clone();
     let worker = tokio::spawn(async move {
+        let mut tick: u64 = 0;
         loop {
+            // CRLs and OCSP answers: re-signed ahead of expiry, other nodes' CRLs picked up (every ~5 s).
+            if tick % 10 == 0
+                && let Err(e) = worker_service.refresh_status().await
+            {
+                tracing::warn!(error = %e, "CRL/OCSP refresh");
+            }
+            tick = tick.wrapping_add(1);
+            if let Err(e) = worker_service.run_revocations().await {
+                tracing::warn!(error = %e, "revocation jobs");
+            }
             if let Err(e) = worker_service.run_delete_tasks().await {
                 tracing::warn!(error = %e, "delete tasks");
             }

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use certhub_core::model::{
-    Account, ApiKey, ApiKeySecret, CaRecord, CertQuery, CertRecord, DeleteTask, Issued, Job, KeyKind, LogQuery, NewLog, OperateLog, Tag,
+    Account, ApiKey, ApiKeySecret, CaRecord, CertQuery, CertRecord, DeleteTask, Issued, Job, KeyKind, LogQuery, NewLog, OperateLog,
+    Revocation, RevokeRequest, RevokedSerial, SerialStatus, StoredCrl, Tag,
 };
 use certhub_core::store::Transition;
 use certhub_core::{Store, StoreError};
@@ -179,6 +180,34 @@ impl SqlStore {
                 })
             })
             .collect()
+    }
+
+    async fn request_rows(&self, filter: &str, id: Option<i64>) -> Result<Vec<RevokeRequest>, StoreError> {
+        let sql = format!(
+            "SELECT id, owner_uin, cert_id, status, comments, requester, processor_comment, created_at, updated_at \
+             FROM revoke_requests {filter} ORDER BY id DESC"
+        );
+        with_pool!(self, p => {
+            let mut q = sqlx::query(&sql);
+            if let Some(id) = id {
+                q = q.bind(id);
+            }
+            let mut out = Vec::new();
+            for r in q.fetch_all(p).await.map_err(db)? {
+                out.push(RevokeRequest {
+                    id: r.try_get("id").map_err(db)?,
+                    owner_uin: r.try_get("owner_uin").map_err(db)?,
+                    cert_id: r.try_get("cert_id").map_err(db)?,
+                    status: r.try_get("status").map_err(db)?,
+                    comments: r.try_get("comments").map_err(db)?,
+                    requester: r.try_get("requester").map_err(db)?,
+                    processor_comment: r.try_get("processor_comment").map_err(db)?,
+                    created_at: r.try_get("created_at").map_err(db)?,
+                    updated_at: r.try_get("updated_at").map_err(db)?,
+                });
+            }
+            Ok(out)
+        })
     }
 
     fn secret_context(secret_id: &str) -> String {
@@ -634,8 +663,8 @@ impl Store for SqlStore {
             let _writer = self.writer().await;
             let mut tx = p.begin().await.map_err(db)?;
             let r = sqlx::query("UPDATE certificates SET status = 1, status_msg = '', cert_pem = $1, not_before = $2, not_after = $3, \
-                fingerprint = $4 WHERE owner_uin = $5 AND id = $6 AND status IN (0, 4)")
-                .bind(&issued.cert_pem).bind(issued.not_before).bind(issued.not_after).bind(&issued.fingerprint)
+                fingerprint = $4, serial = $5 WHERE owner_uin = $6 AND id = $7 AND status IN (0, 4)")
+                .bind(&issued.cert_pem).bind(issued.not_before).bind(issued.not_after).bind(&issued.fingerprint).bind(&issued.serial)
                 .bind(owner_uin).bind(id).execute(&mut *tx).await.map_err(db)?;
             if r.rows_affected() == 0 {
                 return Ok(false);
@@ -654,13 +683,15 @@ impl Store for SqlStore {
         let from = t.from.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
         let extra = t.extra.map(json).transpose()?;
         let sql = format!(
-            "UPDATE certificates SET status = $1, status_msg = $2, extra = COALESCE($3, extra) \
-             WHERE owner_uin = $4 AND id = $5 AND status IN ({from})"
+            "UPDATE certificates SET status = $1, status_msg = $2, extra = COALESCE($3, extra), \
+             revoked_at = COALESCE($4, revoked_at), revoke_reason = COALESCE($5, revoke_reason) \
+             WHERE owner_uin = $6 AND id = $7 AND status IN ({from})"
         );
+        let (revoked_at, reason) = (t.revocation.map(|r| r.at), t.revocation.map(|r| r.reason));
         with_pool!(self, p => {
             let _writer = self.writer().await;
             let mut tx = p.begin().await.map_err(db)?;
-            let r = sqlx::query(&sql).bind(t.to).bind(t.msg).bind(&extra).bind(owner_uin).bind(id)
+            let r = sqlx::query(&sql).bind(t.to).bind(t.msg).bind(&extra).bind(revoked_at).bind(reason).bind(owner_uin).bind(id)
                 .execute(&mut *tx).await.map_err(db)?;
             if r.rows_affected() == 0 {
                 return Ok(false);
@@ -674,6 +705,107 @@ impl Store for SqlStore {
             }
             tx.commit().await.map_err(db)?;
             Ok(true)
+        })
+    }
+
+    async fn serial_status(&self, family: &str, serial: &str) -> Result<Option<SerialStatus>, StoreError> {
+        with_pool!(self, p => {
+            let row = sqlx::query("SELECT not_after, revoked_at, revoke_reason FROM certificates WHERE ca_family = $1 AND serial = $2")
+                .bind(family).bind(serial).fetch_optional(p).await.map_err(db)?;
+            let Some(r) = row else { return Ok(None) };
+            let revoked_at: Option<i64> = r.try_get("revoked_at").map_err(db)?;
+            let reason: Option<i64> = r.try_get("revoke_reason").map_err(db)?;
+            Ok(Some(SerialStatus {
+                not_after: r.try_get::<Option<i64>, _>("not_after").map_err(db)?.unwrap_or(0),
+                revocation: revoked_at.map(|at| Revocation { at, reason: reason.unwrap_or(0) }),
+            }))
+        })
+    }
+
+    async fn revoked_serials(&self, family: &str) -> Result<Vec<RevokedSerial>, StoreError> {
+        with_pool!(self, p => {
+            let rows = sqlx::query("SELECT serial, revoked_at, revoke_reason FROM certificates \
+                WHERE ca_family = $1 AND revoked_at IS NOT NULL AND serial IS NOT NULL ORDER BY revoked_at, serial")
+                .bind(family).fetch_all(p).await.map_err(db)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                out.push(RevokedSerial {
+                    serial: r.try_get("serial").map_err(db)?,
+                    revocation: Revocation {
+                        at: r.try_get("revoked_at").map_err(db)?,
+                        reason: r.try_get::<Option<i64>, _>("revoke_reason").map_err(db)?.unwrap_or(0),
+                    },
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    async fn crl(&self, ca: &str) -> Result<Option<StoredCrl>, StoreError> {
+        with_pool!(self, p => {
+            let row = sqlx::query("SELECT number, this_update, der FROM crls WHERE ca = $1").bind(ca).fetch_optional(p).await.map_err(db)?;
+            match row {
+                Some(r) => Ok(Some(StoredCrl {
+                    number: r.try_get("number").map_err(db)?,
+                    this_update: r.try_get("this_update").map_err(db)?,
+                    der: r.try_get("der").map_err(db)?,
+                })),
+                None => Ok(None),
+            }
+        })
+    }
+
+    async fn save_crl(&self, ca: &str, crl: &StoredCrl) -> Result<bool, StoreError> {
+        // Compare-and-set on the number: of several nodes generating at once, exactly one stores each number.
+        with_pool!(self, p => {
+            let _writer = self.writer().await;
+            let r = if crl.number == 1 {
+                sqlx::query("INSERT INTO crls (ca, number, this_update, der) VALUES ($1, $2, $3, $4) ON CONFLICT (ca) DO NOTHING")
+                    .bind(ca).bind(crl.number).bind(crl.this_update).bind(&crl.der).execute(p).await.map_err(db)?
+            } else {
+                sqlx::query("UPDATE crls SET number = $1, this_update = $2, der = $3 WHERE ca = $4 AND number = $5")
+                    .bind(crl.number).bind(crl.this_update).bind(&crl.der).bind(ca).bind(crl.number - 1).execute(p).await.map_err(db)?
+            };
+            Ok(r.rows_affected() == 1)
+        })
+    }
+
+    async fn create_revoke_request(
+        &self,
+        owner_uin: &str,
+        cert_id: &str,
+        comments: &str,
+        requester: &str,
+        now: i64,
+    ) -> Result<RevokeRequest, StoreError> {
+        with_pool!(self, p => {
+            let _writer = self.writer().await;
+            let id: i64 = sqlx::query_scalar("INSERT INTO revoke_requests (owner_uin, cert_id, status, comments, requester, processor_comment, \
+                created_at, updated_at) VALUES ($1, $2, 'pending', $3, $4, '', $5, $5) RETURNING id")
+                .bind(owner_uin).bind(cert_id).bind(comments).bind(requester).bind(now).fetch_one(p).await.map_err(db)?;
+            Ok(RevokeRequest {
+                id, owner_uin: owner_uin.into(), cert_id: cert_id.into(), status: "pending".into(), comments: comments.into(),
+                requester: requester.into(), processor_comment: String::new(), created_at: now, updated_at: now,
+            })
+        })
+    }
+
+    async fn revoke_request(&self, owner_uin: Option<&str>, id: i64) -> Result<Option<RevokeRequest>, StoreError> {
+        let rows = self.request_rows("WHERE id = $1", Some(id)).await?;
+        Ok(rows.into_iter().find(|r| owner_uin.is_none_or(|o| o == r.owner_uin)))
+    }
+
+    async fn revoke_requests(&self, status: Option<&str>) -> Result<Vec<RevokeRequest>, StoreError> {
+        let all = self.request_rows("", None).await?;
+        Ok(all.into_iter().filter(|r| status.is_none_or(|s| s == r.status)).collect())
+    }
+
+    async fn decide_revoke_request(&self, id: i64, status: &str, processor_comment: &str, now: i64) -> Result<bool, StoreError> {
+        with_pool!(self, p => {
+            let _writer = self.writer().await;
+            let r = sqlx::query("UPDATE revoke_requests SET status = $1, processor_comment = $2, updated_at = $3 WHERE id = $4 AND status = 'pending'")
+                .bind(status).bind(processor_comment).bind(now).bind(id).execute(p).await.map_err(db)?;
+            Ok(r.rows_affected() == 1)
         })
     }
 }

@@ -27,7 +27,7 @@ macro_rules! bind_args {
 pub(super) const CERT_COLUMNS: &str = "c.id, c.owner_uin, c.project_id, c.alias, c.source, c.cert_type, c.package_type, \
     c.product_name, c.domain, c.sans, c.status, c.status_msg, c.verify_type, c.not_before, c.not_after, \
     c.insert_time, c.cert_pem, c.fingerprint, c.key_algorithm, c.is_sm, c.has_key, c.ignore_notice, \
-    c.allow_download, c.tags, c.certificate_use, c.extra";
+    c.allow_download, c.tags, c.certificate_use, c.extra, c.serial, c.revoked_at, c.revoke_reason";
 
 macro_rules! cert_from_row {
     ($row:expr) => {{
@@ -62,6 +62,14 @@ macro_rules! cert_from_row {
             tags: serde_json::from_str::<Vec<Tag>>(&tags).map_err(|e| StoreError::Corrupt(e.to_string()))?,
             certificate_use: row.try_get("certificate_use").map_err(db)?,
             extra: serde_json::from_str(&extra).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            serial: row.try_get("serial").map_err(db)?,
+            revocation: match (
+                row.try_get::<Option<i64>, _>("revoked_at").map_err(db)?,
+                row.try_get::<Option<i64>, _>("revoke_reason").map_err(db)?,
+            ) {
+                (Some(at), reason) => Some(certhub_core::model::Revocation { at, reason: reason.unwrap_or(0) }),
+                _ => None,
+            },
         }
     }};
 }
@@ -104,8 +112,9 @@ macro_rules! insert_cert_rows {
         sqlx::query(
             "INSERT INTO certificates (id, owner_uin, project_id, alias, source, cert_type, package_type, \
                 product_name, domain, sans, status, status_msg, verify_type, not_before, not_after, insert_time, cert_pem, \
-                fingerprint, key_algorithm, is_sm, has_key, ignore_notice, allow_download, tags, certificate_use, extra, private_key, seq) \
-                VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28)",
+                fingerprint, key_algorithm, is_sm, has_key, ignore_notice, allow_download, tags, certificate_use, extra, private_key, seq, \
+                serial, ca_family) \
+                VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30)",
         )
         .bind(&c.id)
         .bind(&c.owner_uin)
@@ -135,6 +144,9 @@ macro_rules! insert_cert_rows {
         .bind(&extra)
         .bind(&sealed)
         .bind(next_seq())
+        .bind(&c.serial)
+        // The issuing CA of certhub's own certificates, for OCSP and CRL lookups.
+        .bind(c.extra.get("family").and_then(|f| f.as_str()).filter(|_| c.source != "upload").map(str::to_string))
         .execute(&mut *$tx)
         .await
         .map_err(db)?;

@@ -119,7 +119,7 @@ fn summary(c: &CertRecord) -> CertificateSummary {
         submitted_data: None,
         deployable: Some(view::deployable(c)),
         tags: Some(view::tags(c)),
-        dv_revoke_auth_detail: Some(Vec::new()),
+        dv_revoke_auth_detail: Some(view::revoke_auths(c)),
     }
 }
 

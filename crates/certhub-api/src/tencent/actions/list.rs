@@ -328,7 +328,7 @@ pub async fn describe_certificates(ctx: &Ctx, req: DescribeCertificatesRequest) 
                 is_package: false,
                 key_password_custom_flag: c.extra.get("key_password_custom").and_then(Value::as_bool).unwrap_or(false),
                 support_download_type: view::download_types(c),
-                cert_revoked_time: c.extra.get("revoked_time").and_then(Value::as_i64).map(certhub_core::clock::format_timestamp),
+                cert_revoked_time: c.revocation.map(|r| certhub_core::clock::format_timestamp(r.at)),
                 hosting_resource_types: Vec::new(),
                 hosting_config: None,
                 is_hosting_upload_renew_cert: false,

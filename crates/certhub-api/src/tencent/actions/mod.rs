@@ -9,6 +9,7 @@ pub mod list;
 pub mod logs;
 pub mod modify;
 pub mod orders;
+pub mod revoke;
 pub mod upload;
 pub mod view;
 

@@ -141,3 +141,8 @@ pub fn download_types(c: &CertRecord) -> SupportDownloadType {
 pub fn product_name(c: &CertRecord) -> Option<String> {
     (!c.product_name.is_empty()).then(|| c.product_name.clone())
 }
+
+/// DvRevokeAuthDetail: the revocation's validation record (DvAuths shape), once a revocation was asked for.
+pub fn revoke_auths(c: &CertRecord) -> Vec<Value> {
+    c.extra.get("dv_revoke_auth_detail").and_then(|d| d.get("DvAuths")).and_then(Value::as_array).cloned().unwrap_or_default()
+}

@@ -1,0 +1,302 @@
+//! Revocation: one core behind three doors. Tencent asks for a fresh domain
+//! validation first (status 9, then 10); Huawei SCM revokes at once; DigiCert
+//! files a request that an administrator approves. Whichever door, the final
+//! change is one transaction to status 10 with one log row naming door and
+//! reason, and the CRL and OCSP answers change with it.
+
+use certhub_core::dcv::Method;
+use certhub_core::model::{CertRecord, Job, Revocation, RevokeRequest};
+use certhub_core::status::code;
+use certhub_core::store::Transition;
+use serde_json::{Value, json};
+
+use crate::apply::{FILE_PATH, dv_auth_detail, system_log};
+use crate::logs::log_row;
+use crate::validation::method_of;
+use crate::{Caller, Service, ServiceError};
+
+/// The job kind that waits for a revocation's domain validation.
+pub const REVOKE: &str = "revoke";
+/// How long a revocation waits for its domain validation.
+pub const REVOKE_WINDOW: i64 = 7 * 86_400;
+/// Longest Huawei SCM revocation reason, in characters.
+pub const HUAWEI_REASON_MAX: usize = 63;
+
+/// Which API asked for a revocation; named in the operation log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Door {
+    /// Tencent Cloud SSL `RevokeCertificate`.
+    Tencent,
+    /// Huawei Cloud SCM revoke.
+    Huawei,
+    /// DigiCert CertCentral revoke (an approved request).
+    Digicert,
+}
+
+impl Door {
+    /// The door's name in logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Door::Tencent => "tencent",
+            Door::Huawei => "huawei-scm",
+            Door::Digicert => "digicert",
+        }
+    }
+}
+
+/// A record the Tencent caller publishes to confirm a revocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevokeAuth {
+    /// File path (FILE) or empty.
+    pub path: String,
+    /// File name or record name.
+    pub key: String,
+    /// The value to publish.
+    pub value: String,
+    /// The domain.
+    pub domain: String,
+}
+
+/// The RFC 5280 reason code a free-text reason names; 0 (unspecified) when it names none.
+pub fn reason_code(text: &str) -> i64 {
+    let t: String = text.chars().filter(|c| !c.is_whitespace() && *c != '_' && *c != '-').collect::<String>().to_ascii_lowercase();
+    const NAMES: &[(&str, i64)] = &[
+        ("keycompromise", 1),
+        ("密钥泄露", 1),
+        ("私钥泄露", 1),
+        ("cacompromise", 2),
+        ("affiliationchanged", 3),
+        ("superseded", 4),
+        ("cessationofoperation", 5),
+        ("不再使用", 5),
+        ("不想要了", 5),
+        ("certificatehold", 6),
+        ("privilegewithdrawn", 9),
+    ];
+    NAMES.iter().find(|(n, _)| t.contains(n)).map_or(0, |(_, c)| *c)
+}
+
+fn field(v: &Value, key: &str) -> String {
+    v.get(key).and_then(Value::as_str).unwrap_or_default().to_string()
+}
+
+impl Service {
+    /// Checks that certhub can revoke `cert` now.
+    fn revocable(&self, cert: &CertRecord) -> Result<(), ServiceError> {
+        if cert.source == "upload" {
+            return Err(ServiceError::InvalidSource);
+        }
+        if cert.status != code::ISSUED || cert.serial.is_none() || cert.not_after.is_some_and(|t| t <= self.now()) {
+            return Err(ServiceError::InvalidStatus);
+        }
+        Ok(())
+    }
+
+    /// Tencent `RevokeCertificate`: records the reason, moves the certificate to status 9 and returns the
+    /// domain validation to publish; the revocation job moves it to 10 once the record is seen.
+    pub async fn request_revocation(&self, caller: &Caller, id: &str, reason: Option<&str>) -> Result<Vec<RevokeAuth>, ServiceError> {
+        let cert = self.certificate(caller, id).await?;
+        self.revocable(&cert)?;
+        let now = self.now();
+        // The revocation proves control the same way the order did; DNS_AUTO publishes its own record.
+        let method = method_of(&cert);
+        let detail = dv_auth_detail(method, &cert.domain);
+        let mut extra = cert.extra.clone();
+        extra["dv_revoke_auth_detail"] = detail.clone();
+        extra["revoke_reason_text"] = json!(reason.unwrap_or_default());
+        extra["revoke_door"] = json!(Door::Tencent.as_str());
+        let log = log_row(caller, id, "revoke", "申请吊销");
+        let t = Transition {
+            from: &[code::ISSUED],
+            to: code::REVOKING,
+            msg: "REVOKING",
+            extra: Some(&extra),
+            log: &log,
+            job: Some((REVOKE, now + REVOKE_WINDOW)),
+            revocation: None,
+        };
+        if !self.store.transition(&caller.owner_uin, id, &t, now).await? {
+            return Err(ServiceError::InvalidStatus);
+        }
+        if method == Method::DnsAuto
+            && let Some(p) = &self.publisher
+            && let Err(e) = p.publish_txt(&crate::validation::txt_name(&cert.domain), &field(&detail, "DvAuthValue")).await
+        {
+            tracing::warn!(cert = %id, error = %e, "publishing the revocation record failed; the customer may publish it");
+        }
+        Ok(vec![RevokeAuth {
+            path: if method == Method::File { FILE_PATH.to_string() } else { String::new() },
+            key: field(&detail, "DvAuthKey"),
+            value: field(&detail, "DvAuthValue"),
+            domain: cert.domain.clone(),
+        }])
+    }
+
+    /// Revokes at once (Huawei SCM, an approved DigiCert request): status 1 → 10.
+    pub async fn revoke_now(&self, caller: &Caller, id: &str, reason: &str, door: Door) -> Result<(), ServiceError> {
+        let cert = self.certificate(caller, id).await?;
+        if cert.status == code::REVOKED || cert.status == code::REVOKING {
+            return Err(ServiceError::AlreadyRevoked);
+        }
+        self.revocable(&cert)?;
+        self.finish_revocation(caller, &cert, &[code::ISSUED], reason, door).await
+    }
+
+    /// The one change every door ends in: status 10, revocation time and reason, one log row.
+    async fn finish_revocation(
+        &self,
+        caller: &Caller,
+        cert: &CertRecord,
+        from: &[i64],
+        reason: &str,
+        door: Door,
+    ) -> Result<(), ServiceError> {
+        let now = self.now();
+        let revocation = Revocation { at: now, reason: reason_code(reason) };
+        let mut extra = cert.extra.clone();
+        extra["revoke_reason_text"] = json!(reason);
+        extra["revoke_door"] = json!(door.as_str());
+        let verb = format!("通过 {} 吊销 (原因: {}; RFC 5280 reason {})", door.as_str(), reason, revocation.reason);
+        let log = log_row(caller, &cert.id, "revoked", &verb);
+        let t = Transition { from, to: code::REVOKED, msg: "", extra: Some(&extra), log: &log, job: None, revocation: Some(revocation) };
+        if !self.store.transition(&cert.owner_uin, &cert.id, &t, now).await? {
+            return Err(ServiceError::InvalidStatus);
+        }
+        tracing::info!(cert = %cert.id, door = door.as_str(), reason = revocation.reason, "revoked");
+        self.published_revocation(cert).await;
+        Ok(())
+    }
+
+    /// Runs the due revocation jobs once: a revocation whose record is published completes.
+    pub async fn run_revocations(&self) -> Result<usize, ServiceError> {
+        let now = self.now();
+        let mut done = 0;
+        for job in self.store.claim_jobs(REVOKE, now, 120, 16).await? {
+            if self.run_revocation(&job, now).await? {
+                done += 1;
+            }
+        }
+        Ok(done)
+    }
+
+    async fn run_revocation(&self, job: &Job, now: i64) -> Result<bool, ServiceError> {
+        let system = Caller::system(&job.owner_uin);
+        let Some(cert) = self.store.certificate(&job.owner_uin, &job.cert_id).await? else {
+            self.store.end_job(job.id, "done", "certificate deleted").await?;
+            return Ok(false);
+        };
+        if cert.status != code::REVOKING {
+            self.store.end_job(job.id, "done", "no longer revoking").await?;
+            return Ok(false);
+        }
+        if now > job.deadline {
+            // Unconfirmed: the certificate stays valid, as it was.
+            let log = system_log(&system, &cert.id, "cancelRevoke", "吊销验证超时");
+            let t = Transition { from: &[code::REVOKING], to: code::ISSUED, msg: "", extra: None, log: &log, job: None, revocation: None };
+            self.store.transition(&cert.owner_uin, &cert.id, &t, now).await?;
+            self.store.end_job(job.id, "failed", "revocation validation timed out").await?;
+            return Ok(false);
+        }
+        // The validation engine checks orders by their `dv_auth_detail`: show it the revocation's record.
+        let mut probe = cert.clone();
+        probe.extra["dv_auth_detail"] = cert.extra.get("dv_revoke_auth_detail").cloned().unwrap_or(Value::Null);
+        if let Err(f) = self.check_domain(&probe).await {
+            let retry_at = now + (5 * (1i64 << job.attempts.clamp(0, 6))).min(300);
+            self.store.retry_job(job.id, retry_at, &f.reason).await?;
+            return Ok(false);
+        }
+        let reason = field(&cert.extra, "revoke_reason_text");
+        self.finish_revocation(&system, &cert, &[code::REVOKING], &reason, Door::Tencent).await?;
+        self.store.end_job(job.id, "done", "").await?;
+        Ok(true)
+    }
+
+    /// UploadRevokeLetter: stores the confirmation letter of a certificate waiting for one (status 12); revocation then
+    /// proceeds as status 9. DV certificates never need a letter.
+    pub async fn upload_revoke_letter(&self, caller: &Caller, id: &str, kind: &str, letter: &[u8]) -> Result<(), ServiceError> {
+        let cert = self.certificate(caller, id).await?;
+        if cert.status != code::REVOKE_LETTER_PENDING {
+            let dv = cert.extra.get("validation_level").and_then(Value::as_str) == Some("DV");
+            return Err(if dv { ServiceError::LetterNotForDv } else { ServiceError::InvalidStatus });
+        }
+        let now = self.now();
+        let mut extra = cert.extra.clone();
+        extra["revoke_letter"] = json!({
+            "type": kind,
+            "size": letter.len(),
+            "content": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, letter),
+            "uploaded_at": now,
+        });
+        let log = log_row(caller, id, "editRevokeLetter", "上传吊销确认函");
+        let t = Transition {
+            from: &[code::REVOKE_LETTER_PENDING],
+            to: code::REVOKING,
+            msg: "REVOKING",
+            extra: Some(&extra),
+            log: &log,
+            job: Some((REVOKE, now + REVOKE_WINDOW)),
+            revocation: None,
+        };
+        if !self.store.transition(&caller.owner_uin, id, &t, now).await? {
+            return Err(ServiceError::InvalidStatus);
+        }
+        Ok(())
+    }
+
+    /// DigiCert: files a revocation request for an administrator; a pending reissue blocks it.
+    pub async fn file_revoke_request(&self, caller: &Caller, id: &str, comments: &str) -> Result<RevokeRequest, ServiceError> {
+        let cert = self.certificate(caller, id).await?;
+        if cert.status == code::REISSUING {
+            return Err(ServiceError::ReissuePending);
+        }
+        if cert.status == code::REVOKED || cert.status == code::REVOKING {
+            return Err(ServiceError::AlreadyRevoked);
+        }
+        self.revocable(&cert)?;
+        Ok(self.store.create_revoke_request(&caller.owner_uin, id, comments, &caller.credential, self.now()).await?)
+    }
+
+    /// One revocation request; an account sees only its own, an administrator (`None`) every one.
+    pub async fn revoke_request(&self, caller: Option<&Caller>, id: i64) -> Result<RevokeRequest, ServiceError> {
+        self.store.revoke_request(caller.map(|c| c.owner_uin.as_str()), id).await?.ok_or(ServiceError::RequestNotFound)
+    }
+
+    /// Revocation requests, newest first, optionally of one status.
+    pub async fn revoke_requests(&self, status: Option<&str>) -> Result<Vec<RevokeRequest>, ServiceError> {
+        Ok(self.store.revoke_requests(status).await?)
+    }
+
+    /// An administrator's decision; only approval revokes.
+    pub async fn decide_revoke_request(&self, id: i64, approve: bool, comment: &str) -> Result<RevokeRequest, ServiceError> {
+        let request = self.revoke_request(None, id).await?;
+        if request.status != "pending" {
+            return Err(ServiceError::RequestNotPending);
+        }
+        let requester = Caller { owner_uin: request.owner_uin.clone(), app_id: 0, credential: request.requester.clone() };
+        if approve {
+            // Revoke first: a request is approved only when its certificate really is revoked.
+            let reason = if request.comments.is_empty() { "approved DigiCert request" } else { &request.comments };
+            self.revoke_now(&requester, &request.cert_id, reason, Door::Digicert).await?;
+        }
+        let status = if approve { "approved" } else { "rejected" };
+        if !self.store.decide_revoke_request(id, status, comment, self.now()).await? {
+            return Err(ServiceError::RequestNotPending);
+        }
+        self.revoke_request(None, id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_map_to_rfc5280_codes() {
+        assert_eq!(reason_code("keyCompromise"), 1);
+        assert_eq!(reason_code("Key compromise: laptop stolen"), 1);
+        assert_eq!(reason_code("superseded"), 4);
+        assert_eq!(reason_code("不想要了"), 5);
+        assert_eq!(reason_code("证书信息填写错误"), 0);
+        assert_eq!(reason_code(""), 0);
+    }
+}
