@@ -30,8 +30,8 @@ pub struct CrlEntry {
 pub struct CrlInfo<'a> {
     /// The issuing CA's subject Name, DER.
     pub issuer_name: &'a [u8],
-    /// The issuing CA's SubjectPublicKeyInfo, DER (for the authority key identifier).
-    pub issuer_spki: &'a [u8],
+    /// The issuing CA's key identifier (its SubjectKeyIdentifier), for the authority key identifier.
+    pub issuer_key_id: &'a [u8],
     /// CRL number, increasing with every CRL of this CA.
     pub number: u64,
     /// thisUpdate, unix seconds.
@@ -65,11 +65,10 @@ pub fn build(signer: &dyn CaSigner, info: &CrlInfo<'_>, entries: &[CrlEntry]) ->
     for e in entries {
         entry(e, &mut list)?;
     }
-    let key_id = tbs::key_id(info.issuer_spki)?;
     let extensions = der::write(
         CTX0,
         &der::sequence(&[
-            &tbs::extension(oid::AUTHORITY_KEY_ID, false, &tbs::authority_key_id(&key_id)),
+            &tbs::extension(oid::AUTHORITY_KEY_ID, false, &tbs::authority_key_id(info.issuer_key_id)),
             &tbs::extension(CRL_NUMBER, false, &tbs::small_integer(info.number)),
         ]),
     );
@@ -89,7 +88,7 @@ pub fn build(signer: &dyn CaSigner, info: &CrlInfo<'_>, entries: &[CrlEntry]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ca::{self, CaFamily, KeySigner};
+    use crate::ca::{self, CaFamily, KeySigner, tbs};
     use crate::parse::ParsedCert;
     use x509_parser::prelude::FromDer;
 
@@ -100,7 +99,7 @@ mod tests {
         let signer = KeySigner::from_pkcs8(CaFamily::EcdsaP256, &m.intermediate_key).expect("signer");
         let info = CrlInfo {
             issuer_name: &issuer.subject_raw,
-            issuer_spki: &issuer.spki,
+            issuer_key_id: &tbs::subject_key_id(&m.intermediate_der).expect("ski"),
             number: 7,
             this_update: 1_800_000_000,
             next_update: 1_800_086_400,

@@ -189,9 +189,10 @@ impl Service {
         let der = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ServiceError> {
             let cert = ParsedCert::from_der(&cert_der)?;
             let signer = KeySigner::from_pkcs8(family, &key)?;
+            let key_id = certhub_pki::ca::tbs::subject_key_id(&cert_der)?;
             let info = CrlInfo {
                 issuer_name: &cert.subject_raw,
-                issuer_spki: &cert.spki,
+                issuer_key_id: &key_id,
                 number: u64::try_from(number).unwrap_or(1),
                 this_update: now,
                 next_update: now + CRL_VALIDITY,

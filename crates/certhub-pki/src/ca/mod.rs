@@ -14,7 +14,7 @@ use crate::parse::ParsedCert;
 
 pub mod signer;
 mod sm2;
-pub(crate) mod tbs;
+pub mod tbs;
 
 pub use signer::{CaSigner, KeySigner};
 

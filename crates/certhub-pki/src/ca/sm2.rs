@@ -87,7 +87,7 @@ pub(crate) fn generate(org: &str, public_url: &str, now: i64) -> Result<CaMateri
 pub(crate) fn issue(ca: &CaMaterial, spec: &LeafSpec, now: i64) -> Result<Vec<u8>, PkiError> {
     let cn = spec.names.first().ok_or_else(|| PkiError::Unacceptable("no name to certify".into()))?;
     let issuer = crate::parse::ParsedCert::from_der(&ca.intermediate_der)?;
-    let issuer_id = tbs::key_id(&issuer.spki)?;
+    let issuer_id = tbs::subject_key_id(&ca.intermediate_der)?;
     let signer = KeySigner::from_pkcs8(CaFamily::Sm2, &ca.intermediate_key)?;
     let fam = CaFamily::Sm2.as_str();
     let url = &spec.public_url;

@@ -115,6 +115,18 @@ pub(crate) fn key_id(spki_der: &[u8]) -> Result<Vec<u8>, PkiError> {
     Ok(Sha1::digest(&bits.value[1..]).to_vec())
 }
 
+/// The key identifier a certificate's subjects must name: its SubjectKeyIdentifier, else the method-1 hash.
+pub fn subject_key_id(cert_der: &[u8]) -> Result<Vec<u8>, PkiError> {
+    use x509_parser::prelude::{FromDer, ParsedExtension, X509Certificate};
+    let (_, cert) = X509Certificate::from_der(cert_der).map_err(|e| PkiError::CertificateParse(e.to_string()))?;
+    for ext in cert.extensions() {
+        if let ParsedExtension::SubjectKeyIdentifier(id) = ext.parsed_extension() {
+            return Ok(id.0.to_vec());
+        }
+    }
+    key_id(cert.public_key().raw)
+}
+
 /// AuthorityKeyIdentifier with a key identifier only.
 pub(crate) fn authority_key_id(id: &[u8]) -> Vec<u8> {
     der::sequence(&[&der::write(0x80, id)])
