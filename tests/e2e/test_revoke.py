@@ -1,5 +1,6 @@
 """Revocation through the Tencent, Huawei SCM and DigiCert doors, seen by CRL and OCSP through openssl."""
 
+import base64
 import functools
 import http.server
 import json
@@ -8,6 +9,7 @@ import subprocess
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -160,7 +162,6 @@ def test_tencent_revoke_errors(srv, acct, workdir, rsa_chain):
     other = Account(srv, "stranger").client()
     assert code_of(lambda: other.call_json("RevokeCertificate", {"CertificateId": pending})) == "FailedOperation.CertificateNotFound"
     # UploadRevokeLetter: size and type checked; a DV certificate needs no letter.
-    import base64
     pdf = b"%PDF-1.4\n" + b"0" * 2048
     assert code_of(lambda: c.call_json("UploadRevokeLetter", {"CertificateId": pending, "RevokeLetter": base64.b64encode(pdf).decode()})) \
         == "FailedOperation.UploadConfirmCertificateNotSupportDV"
@@ -224,6 +225,16 @@ def test_huawei_scm_revocation(srv, acct, web, workdir):
     assert not ok and "certificate revoked" in out, out
     logs = revoked_logs(c, cid)
     assert len(logs) == 1 and "huawei-scm" in logs[0]["Action"] and "证书信息填写错误" in logs[0]["Action"], logs
+    # RFC 6960 GET: the request base64- and URL-encoded in the path gets the same signed answer.
+    subprocess.run(["openssl", "ocsp", "-issuer", "int.pem", "-cert", "leaf.pem", "-no_nonce", "-reqout", "req.der"], cwd=d, check=True,
+                   capture_output=True)
+    encoded = urllib.parse.quote(base64.b64encode(open(os.path.join(d, "req.der"), "rb").read()).decode(), safe="")
+    with urllib.request.urlopen(f"{srv.url}/ocsp/{encoded}", timeout=10) as r:
+        assert r.headers["Content-Type"] == "application/ocsp-response" and "max-age=" in r.headers["Cache-Control"]
+        open(os.path.join(d, "resp.der"), "wb").write(r.read())
+    text = subprocess.run(["openssl", "ocsp", "-respin", "resp.der", "-issuer", "int.pem", "-cert", "leaf.pem", "-CAfile", "root.pem",
+                           "-no_nonce"], cwd=d, capture_output=True, text=True)
+    assert ": revoked" in text.stdout and "Response verify OK" in text.stderr, text.stdout + text.stderr
 
 
 def digicert(srv, method, path, key, body=None):
