@@ -213,6 +213,10 @@ def test_huawei_scm_revocation(srv, acct, web, workdir):
     status, body = huawei_revoke(srv, ak, sk, "nope1234", {"reason": "x"})
     assert status == 404 and body["error_code"] == "SCM.0003", body
     assert ": good" in ocsp(srv, d)
+    # A serial this CA never issued is `unknown`, not `good`.
+    r = subprocess.run(["openssl", "ocsp", "-issuer", "int.pem", "-serial", "0x1234567890abcdef", "-url", srv.url + "/ocsp",
+                        "-CAfile", "root.pem", "-no_nonce"], cwd=d, capture_output=True, text=True, timeout=30)
+    assert ": unknown" in r.stdout and "Response verify OK" in r.stderr, r.stdout + r.stderr
     # The vendor document's own example, trailing comma included, revokes.
     status, body = huawei_revoke(srv, ak, sk, cid, '{\n    "reason": "证书信息填写错误",\n}'.encode())
     assert (status, body) == (200, {"message": "success"}), body

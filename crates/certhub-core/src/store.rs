@@ -126,6 +126,12 @@ pub trait Store: Send + Sync + 'static {
     /// Stores a CRL if `crl.number` is the next number (compare-and-set); false when another node stored it first.
     async fn save_crl(&self, ca: &str, crl: &StoredCrl) -> Result<bool, StoreError>;
 
+    /// Takes (or renews) the named lease for `holder` until `until` when it is free or already `holder`'s;
+    /// how several nodes agree that one of them runs a singleton job (CRL generation).
+    async fn try_lease(&self, name: &str, holder: &str, now: i64, until: i64) -> Result<bool, StoreError>;
+    /// Gives the lease back early, if `holder` has it.
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError>;
+
     /// Files a revocation request (status `pending`).
     async fn create_revoke_request(
         &self,

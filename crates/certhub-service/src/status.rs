@@ -47,6 +47,8 @@ pub struct OcspAnswer {
 /// The caches behind `/crl` and `/ocsp`.
 #[derive(Default)]
 pub struct StatusCache {
+    /// This process's name as a lease holder.
+    node: std::sync::OnceLock<String>,
     issuers: RwLock<Vec<Arc<Issuer>>>,
     crls: RwLock<HashMap<String, Arc<StoredCrl>>>,
     /// Keyed by the CertID as sent (hash algorithm included), grouped by serial so a revocation drops them all.
@@ -164,9 +166,31 @@ impl Service {
         }
     }
 
-    /// Generates, signs and stores the next CRL of a CA; when another node stored that number first, serves its CRL.
+    /// Generates, signs and stores the next CRL of a CA. Nodes take turns through a lease, so that a CRL generated
+    /// after a revocation always includes it; the compare-and-set on the number is the second guard.
     pub async fn generate_crl(&self, family: CaFamily, root: bool) -> Result<Arc<StoredCrl>, ServiceError> {
         let ca_name = if root { format!("{}-root", family.as_str()) } else { family.as_str().to_string() };
+        let lease = format!("crl:{ca_name}");
+        // One holder per generation, not per node: two revocations on the same node take turns too.
+        let node = self.status.node.get_or_init(|| format!("node-{}", certhub_core::ids::random_alnum(12)));
+        let holder = format!("{node}/{}", certhub_core::ids::random_alnum(8));
+        let mut turns = 0;
+        while !self.store.try_lease(&lease, &holder, self.now(), self.now() + 60).await? {
+            turns += 1;
+            if turns > 100 {
+                return Err(ServiceError::Export(format!("another node holds the {ca_name} CRL lease")));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let result = self.generate_crl_held(family, root, &ca_name).await;
+        if let Err(e) = self.store.release_lease(&lease, &holder).await {
+            tracing::warn!(error = %e, "releasing the CRL lease failed; it expires by itself");
+        }
+        result
+    }
+
+    async fn generate_crl_held(&self, family: CaFamily, root: bool, ca_name: &str) -> Result<Arc<StoredCrl>, ServiceError> {
+        let ca_name = ca_name.to_string();
         let ca = self.store.ca(family.as_str()).await?.ok_or_else(|| ServiceError::Export("the CA is still being created".into()))?;
         let entries: Vec<CrlEntry> = if root {
             // certhub never revokes its intermediates: the root's CRL is empty but signed and current.

@@ -128,6 +128,13 @@ CREATE TABLE revoke_requests (
     updated_at BIGINT NOT NULL
 );
 "#,
+    r#"
+CREATE TABLE leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    until BIGINT NOT NULL
+);
+"#,
 ];
 
 /// The migrations with the backend's types: `postgres` or SQLite otherwise.

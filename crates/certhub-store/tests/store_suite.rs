@@ -281,6 +281,16 @@ async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_
     assert!(!store.save_crl("ecdsa-p256", &crl(3)).await.expect("a gap"));
     assert!(store.save_crl("ecdsa-p256", &crl(2)).await.expect("next"));
     assert_eq!(store.crl("ecdsa-p256").await.expect("crl").map(|c| c.number), Some(2));
+    // Leases: one holder at a time until it expires or is given back.
+    assert!(store.try_lease("crl:ecdsa-p256", "node-a", now, now + 60).await.expect("lease"));
+    assert!(!store.try_lease("crl:ecdsa-p256", "node-b", now + 1, now + 61).await.expect("held"), "node-b must wait");
+    assert!(store.try_lease("crl:ecdsa-p256", "node-a", now + 2, now + 62).await.expect("renew"), "the holder renews");
+    assert!(store.try_lease("crl:rsa-2048", "node-b", now, now + 60).await.expect("another name"));
+    assert!(store.try_lease("crl:ecdsa-p256", "node-b", now + 63, now + 120).await.expect("expired"), "an expired lease is free");
+    store.release_lease("crl:ecdsa-p256", "node-a").await.expect("not the holder: no effect");
+    assert!(!store.try_lease("crl:ecdsa-p256", "node-a", now + 64, now + 120).await.expect("still b's"));
+    store.release_lease("crl:ecdsa-p256", "node-b").await.expect("release");
+    assert!(store.try_lease("crl:ecdsa-p256", "node-a", now + 65, now + 120).await.expect("free again"));
     // Revocation requests: scoped to their account, decided once.
     let req = store.create_revoke_request(&a.uin, "ours0001", "no longer needed", "DCKkey", now).await.expect("request");
     assert_eq!(req.status, "pending");

@@ -808,4 +808,23 @@ impl Store for SqlStore {
             Ok(r.rows_affected() == 1)
         })
     }
+
+    async fn try_lease(&self, name: &str, holder: &str, now: i64, until: i64) -> Result<bool, StoreError> {
+        with_pool!(self, p => {
+            let _writer = self.writer().await;
+            let r = sqlx::query("INSERT INTO leases (name, holder, until) VALUES ($1, $2, $3) \
+                ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until \
+                WHERE leases.until < $4 OR leases.holder = $2")
+                .bind(name).bind(holder).bind(until).bind(now).execute(p).await.map_err(db)?;
+            Ok(r.rows_affected() == 1)
+        })
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
+        with_pool!(self, p => {
+            let _writer = self.writer().await;
+            sqlx::query("UPDATE leases SET until = 0 WHERE name = $1 AND holder = $2").bind(name).bind(holder).execute(p).await.map_err(db)?;
+            Ok(())
+        })
+    }
 }
