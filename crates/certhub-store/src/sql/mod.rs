@@ -10,7 +10,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use certhub_core::model::{
     Account, ApiKey, ApiKeySecret, CaRecord, CertQuery, CertRecord, DeleteTask, Issued, Job, KeyKind, LogQuery, NewLog, OperateLog,
-    Revocation, RevokeRequest, RevokedSerial, SerialStatus, StoredCrl, Tag,
+    RevokeRequest, RevokedSerial, SerialStatus, StoredCrl, Tag,
 };
 use certhub_core::store::Transition;
 use certhub_core::{Store, StoreError};
@@ -57,6 +57,9 @@ macro_rules! with_pool {
         }
     };
 }
+
+mod lifecycle;
+mod revocation;
 
 impl SqlStore {
     /// Connects to `url` (`sqlite://path` or `postgres://...`) and applies migrations.
@@ -180,34 +183,6 @@ impl SqlStore {
                 })
             })
             .collect()
-    }
-
-    async fn request_rows(&self, filter: &str, id: Option<i64>) -> Result<Vec<RevokeRequest>, StoreError> {
-        let sql = format!(
-            "SELECT id, owner_uin, cert_id, status, comments, requester, processor_comment, created_at, updated_at \
-             FROM revoke_requests {filter} ORDER BY id DESC"
-        );
-        with_pool!(self, p => {
-            let mut q = sqlx::query(&sql);
-            if let Some(id) = id {
-                q = q.bind(id);
-            }
-            let mut out = Vec::new();
-            for r in q.fetch_all(p).await.map_err(db)? {
-                out.push(RevokeRequest {
-                    id: r.try_get("id").map_err(db)?,
-                    owner_uin: r.try_get("owner_uin").map_err(db)?,
-                    cert_id: r.try_get("cert_id").map_err(db)?,
-                    status: r.try_get("status").map_err(db)?,
-                    comments: r.try_get("comments").map_err(db)?,
-                    requester: r.try_get("requester").map_err(db)?,
-                    processor_comment: r.try_get("processor_comment").map_err(db)?,
-                    created_at: r.try_get("created_at").map_err(db)?,
-                    updated_at: r.try_get("updated_at").map_err(db)?,
-                });
-            }
-            Ok(out)
-        })
     }
 
     fn secret_context(secret_id: &str) -> String {
@@ -605,169 +580,43 @@ impl Store for SqlStore {
     }
 
     async fn claim_jobs(&self, kind: &str, now: i64, lease: i64, limit: i64) -> Result<Vec<Job>, StoreError> {
-        // One statement: SQLite serialises writers; PostgreSQL skips rows another node holds.
-        let lock = match self.pool {
-            Pool::Postgres(_) => " FOR UPDATE SKIP LOCKED",
-            Pool::Sqlite(_) => "",
-        };
-        let sql = format!(
-            "UPDATE jobs SET lease_until = $1, attempts = attempts + 1 WHERE id IN \
-             (SELECT id FROM jobs WHERE kind = $2 AND state = 'queued' AND run_at <= $3 AND lease_until <= $3 ORDER BY run_at, id LIMIT $4{lock}) \
-             RETURNING id, kind, owner_uin, cert_id, run_at, deadline, attempts, last_error"
-        );
-        with_pool!(self, p => {
-            let rows = sqlx::query(&sql).bind(now + lease).bind(kind).bind(now).bind(limit).fetch_all(p).await.map_err(db)?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                out.push(Job {
-                    id: r.try_get("id").map_err(db)?,
-                    kind: r.try_get("kind").map_err(db)?,
-                    owner_uin: r.try_get("owner_uin").map_err(db)?,
-                    cert_id: r.try_get("cert_id").map_err(db)?,
-                    run_at: r.try_get("run_at").map_err(db)?,
-                    deadline: r.try_get("deadline").map_err(db)?,
-                    attempts: r.try_get("attempts").map_err(db)?,
-                    last_error: r.try_get("last_error").map_err(db)?,
-                });
-            }
-            Ok(out)
-        })
+        lifecycle::claim_jobs(self, kind, now, lease, limit).await
     }
 
     async fn hurry_jobs(&self, cert_id: &str, now: i64) -> Result<(), StoreError> {
-        with_pool!(self, p => {
-            sqlx::query("UPDATE jobs SET run_at = $1 WHERE cert_id = $2 AND state = 'queued' AND run_at > $1")
-                .bind(now).bind(cert_id).execute(p).await.map_err(db)?;
-            Ok(())
-        })
+        lifecycle::hurry_jobs(self, cert_id, now).await
     }
 
     async fn retry_job(&self, id: i64, run_at: i64, error: &str) -> Result<(), StoreError> {
-        with_pool!(self, p => {
-            sqlx::query("UPDATE jobs SET run_at = $1, lease_until = 0, last_error = $2 WHERE id = $3")
-                .bind(run_at).bind(error).bind(id).execute(p).await.map_err(db)?;
-            Ok(())
-        })
+        lifecycle::retry_job(self, id, run_at, error).await
     }
 
     async fn end_job(&self, id: i64, state: &str, error: &str) -> Result<(), StoreError> {
-        with_pool!(self, p => {
-            sqlx::query("UPDATE jobs SET state = $1, last_error = $2, lease_until = 0 WHERE id = $3")
-                .bind(state).bind(error).bind(id).execute(p).await.map_err(db)?;
-            Ok(())
-        })
+        lifecycle::end_job(self, id, state, error).await
     }
 
     async fn mark_issued(&self, owner_uin: &str, id: &str, issued: &Issued, log: &NewLog, now: i64) -> Result<bool, StoreError> {
-        with_pool!(self, p => {
-            let _writer = self.writer().await;
-            let mut tx = p.begin().await.map_err(db)?;
-            let r = sqlx::query("UPDATE certificates SET status = 1, status_msg = '', cert_pem = $1, not_before = $2, not_after = $3, \
-                fingerprint = $4, serial = $5 WHERE owner_uin = $6 AND id = $7 AND status IN (0, 4)")
-                .bind(&issued.cert_pem).bind(issued.not_before).bind(issued.not_after).bind(&issued.fingerprint).bind(&issued.serial)
-                .bind(owner_uin).bind(id).execute(&mut *tx).await.map_err(db)?;
-            if r.rows_affected() == 0 {
-                return Ok(false);
-            }
-            insert_log!(&mut *tx, owner_uin, log, now);
-            tx.commit().await.map_err(db)?;
-            Ok(true)
-        })
+        lifecycle::mark_issued(self, owner_uin, id, issued, log, now).await
     }
 
     async fn transition(&self, owner_uin: &str, id: &str, t: &Transition<'_>, now: i64) -> Result<bool, StoreError> {
-        if t.from.is_empty() {
-            return Ok(false);
-        }
-        // The statuses are integers we format ourselves, never caller text.
-        let from = t.from.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
-        let extra = t.extra.map(json).transpose()?;
-        let sql = format!(
-            "UPDATE certificates SET status = $1, status_msg = $2, extra = COALESCE($3, extra), \
-             revoked_at = COALESCE($4, revoked_at), revoke_reason = COALESCE($5, revoke_reason) \
-             WHERE owner_uin = $6 AND id = $7 AND status IN ({from})"
-        );
-        let (revoked_at, reason) = (t.revocation.map(|r| r.at), t.revocation.map(|r| r.reason));
-        with_pool!(self, p => {
-            let _writer = self.writer().await;
-            let mut tx = p.begin().await.map_err(db)?;
-            let r = sqlx::query(&sql).bind(t.to).bind(t.msg).bind(&extra).bind(revoked_at).bind(reason).bind(owner_uin).bind(id)
-                .execute(&mut *tx).await.map_err(db)?;
-            if r.rows_affected() == 0 {
-                return Ok(false);
-            }
-            insert_log!(&mut *tx, owner_uin, t.log, now);
-            if let Some((kind, deadline)) = t.job {
-                sqlx::query("INSERT INTO jobs (kind, owner_uin, cert_id, state, run_at, deadline, attempts, lease_until, last_error) \
-                    VALUES ($1, $2, $3, 'queued', $4, $5, 0, 0, '')")
-                    .bind(kind).bind(owner_uin).bind(id).bind(now).bind(deadline)
-                    .execute(&mut *tx).await.map_err(db)?;
-            }
-            tx.commit().await.map_err(db)?;
-            Ok(true)
-        })
+        lifecycle::transition(self, owner_uin, id, t, now).await
     }
 
     async fn serial_status(&self, family: &str, serial: &str) -> Result<Option<SerialStatus>, StoreError> {
-        with_pool!(self, p => {
-            let row = sqlx::query("SELECT not_after, revoked_at, revoke_reason FROM certificates WHERE ca_family = $1 AND serial = $2")
-                .bind(family).bind(serial).fetch_optional(p).await.map_err(db)?;
-            let Some(r) = row else { return Ok(None) };
-            let revoked_at: Option<i64> = r.try_get("revoked_at").map_err(db)?;
-            let reason: Option<i64> = r.try_get("revoke_reason").map_err(db)?;
-            Ok(Some(SerialStatus {
-                not_after: r.try_get::<Option<i64>, _>("not_after").map_err(db)?.unwrap_or(0),
-                revocation: revoked_at.map(|at| Revocation { at, reason: reason.unwrap_or(0) }),
-            }))
-        })
+        revocation::serial_status(self, family, serial).await
     }
 
     async fn revoked_serials(&self, family: &str) -> Result<Vec<RevokedSerial>, StoreError> {
-        with_pool!(self, p => {
-            let rows = sqlx::query("SELECT serial, revoked_at, revoke_reason FROM certificates \
-                WHERE ca_family = $1 AND revoked_at IS NOT NULL AND serial IS NOT NULL ORDER BY revoked_at, serial")
-                .bind(family).fetch_all(p).await.map_err(db)?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                out.push(RevokedSerial {
-                    serial: r.try_get("serial").map_err(db)?,
-                    revocation: Revocation {
-                        at: r.try_get("revoked_at").map_err(db)?,
-                        reason: r.try_get::<Option<i64>, _>("revoke_reason").map_err(db)?.unwrap_or(0),
-                    },
-                });
-            }
-            Ok(out)
-        })
+        revocation::revoked_serials(self, family).await
     }
 
     async fn crl(&self, ca: &str) -> Result<Option<StoredCrl>, StoreError> {
-        with_pool!(self, p => {
-            let row = sqlx::query("SELECT number, this_update, der FROM crls WHERE ca = $1").bind(ca).fetch_optional(p).await.map_err(db)?;
-            match row {
-                Some(r) => Ok(Some(StoredCrl {
-                    number: r.try_get("number").map_err(db)?,
-                    this_update: r.try_get("this_update").map_err(db)?,
-                    der: r.try_get("der").map_err(db)?,
-                })),
-                None => Ok(None),
-            }
-        })
+        revocation::crl(self, ca).await
     }
 
     async fn save_crl(&self, ca: &str, crl: &StoredCrl) -> Result<bool, StoreError> {
-        // Compare-and-set on the number: of several nodes generating at once, exactly one stores each number.
-        with_pool!(self, p => {
-            let _writer = self.writer().await;
-            let r = if crl.number == 1 {
-                sqlx::query("INSERT INTO crls (ca, number, this_update, der) VALUES ($1, $2, $3, $4) ON CONFLICT (ca) DO NOTHING")
-                    .bind(ca).bind(crl.number).bind(crl.this_update).bind(&crl.der).execute(p).await.map_err(db)?
-            } else {
-                sqlx::query("UPDATE crls SET number = $1, this_update = $2, der = $3 WHERE ca = $4 AND number = $5")
-                    .bind(crl.number).bind(crl.this_update).bind(&crl.der).bind(ca).bind(crl.number - 1).execute(p).await.map_err(db)?
-            };
-            Ok(r.rows_affected() == 1)
-        })
+        revocation::save_crl(self, ca, crl).await
     }
 
     async fn create_revoke_request(
@@ -778,53 +627,26 @@ impl Store for SqlStore {
         requester: &str,
         now: i64,
     ) -> Result<RevokeRequest, StoreError> {
-        with_pool!(self, p => {
-            let _writer = self.writer().await;
-            let id: i64 = sqlx::query_scalar("INSERT INTO revoke_requests (owner_uin, cert_id, status, comments, requester, processor_comment, \
-                created_at, updated_at) VALUES ($1, $2, 'pending', $3, $4, '', $5, $5) RETURNING id")
-                .bind(owner_uin).bind(cert_id).bind(comments).bind(requester).bind(now).fetch_one(p).await.map_err(db)?;
-            Ok(RevokeRequest {
-                id, owner_uin: owner_uin.into(), cert_id: cert_id.into(), status: "pending".into(), comments: comments.into(),
-                requester: requester.into(), processor_comment: String::new(), created_at: now, updated_at: now,
-            })
-        })
+        revocation::create_revoke_request(self, owner_uin, cert_id, comments, requester, now).await
     }
 
     async fn revoke_request(&self, owner_uin: Option<&str>, id: i64) -> Result<Option<RevokeRequest>, StoreError> {
-        let rows = self.request_rows("WHERE id = $1", Some(id)).await?;
-        Ok(rows.into_iter().find(|r| owner_uin.is_none_or(|o| o == r.owner_uin)))
+        revocation::revoke_request(self, owner_uin, id).await
     }
 
     async fn revoke_requests(&self, status: Option<&str>) -> Result<Vec<RevokeRequest>, StoreError> {
-        let all = self.request_rows("", None).await?;
-        Ok(all.into_iter().filter(|r| status.is_none_or(|s| s == r.status)).collect())
+        revocation::revoke_requests(self, status).await
     }
 
     async fn decide_revoke_request(&self, id: i64, status: &str, processor_comment: &str, now: i64) -> Result<bool, StoreError> {
-        with_pool!(self, p => {
-            let _writer = self.writer().await;
-            let r = sqlx::query("UPDATE revoke_requests SET status = $1, processor_comment = $2, updated_at = $3 WHERE id = $4 AND status = 'pending'")
-                .bind(status).bind(processor_comment).bind(now).bind(id).execute(p).await.map_err(db)?;
-            Ok(r.rows_affected() == 1)
-        })
+        revocation::decide_revoke_request(self, id, status, processor_comment, now).await
     }
 
     async fn try_lease(&self, name: &str, holder: &str, now: i64, until: i64) -> Result<bool, StoreError> {
-        with_pool!(self, p => {
-            let _writer = self.writer().await;
-            let r = sqlx::query("INSERT INTO leases (name, holder, until) VALUES ($1, $2, $3) \
-                ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until \
-                WHERE leases.until < $4 OR leases.holder = $2")
-                .bind(name).bind(holder).bind(until).bind(now).execute(p).await.map_err(db)?;
-            Ok(r.rows_affected() == 1)
-        })
+        revocation::try_lease(self, name, holder, now, until).await
     }
 
     async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
-        with_pool!(self, p => {
-            let _writer = self.writer().await;
-            sqlx::query("UPDATE leases SET until = 0 WHERE name = $1 AND holder = $2").bind(name).bind(holder).execute(p).await.map_err(db)?;
-            Ok(())
-        })
+        revocation::release_lease(self, name, holder).await
     }
 }

@@ -1,0 +1,122 @@
+//! Status changes and the durable job queue: issuing a pending order, guarded
+//! transitions with their log rows, and claiming, retrying and ending jobs.
+//! The `Store` impl in `mod.rs` delegates here.
+
+use certhub_core::StoreError;
+use certhub_core::model::{Issued, Job, NewLog};
+use certhub_core::store::Transition;
+use sqlx::Row;
+
+use super::rows::{db, json};
+use super::{Pool, SqlStore};
+
+pub(super) async fn claim_jobs(s: &SqlStore, kind: &str, now: i64, lease: i64, limit: i64) -> Result<Vec<Job>, StoreError> {
+    // One statement: SQLite serialises writers; PostgreSQL skips rows another node holds.
+    let lock = match s.pool {
+        Pool::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+        Pool::Sqlite(_) => "",
+    };
+    let sql = format!(
+        "UPDATE jobs SET lease_until = $1, attempts = attempts + 1 WHERE id IN \
+         (SELECT id FROM jobs WHERE kind = $2 AND state = 'queued' AND run_at <= $3 AND lease_until <= $3 ORDER BY run_at, id LIMIT $4{lock}) \
+         RETURNING id, kind, owner_uin, cert_id, run_at, deadline, attempts, last_error"
+    );
+    with_pool!(s, p => {
+        let rows = sqlx::query(&sql).bind(now + lease).bind(kind).bind(now).bind(limit).fetch_all(p).await.map_err(db)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            out.push(Job {
+                id: r.try_get("id").map_err(db)?,
+                kind: r.try_get("kind").map_err(db)?,
+                owner_uin: r.try_get("owner_uin").map_err(db)?,
+                cert_id: r.try_get("cert_id").map_err(db)?,
+                run_at: r.try_get("run_at").map_err(db)?,
+                deadline: r.try_get("deadline").map_err(db)?,
+                attempts: r.try_get("attempts").map_err(db)?,
+                last_error: r.try_get("last_error").map_err(db)?,
+            });
+        }
+        Ok(out)
+    })
+}
+
+pub(super) async fn hurry_jobs(s: &SqlStore, cert_id: &str, now: i64) -> Result<(), StoreError> {
+    with_pool!(s, p => {
+        sqlx::query("UPDATE jobs SET run_at = $1 WHERE cert_id = $2 AND state = 'queued' AND run_at > $1")
+            .bind(now).bind(cert_id).execute(p).await.map_err(db)?;
+        Ok(())
+    })
+}
+
+pub(super) async fn retry_job(s: &SqlStore, id: i64, run_at: i64, error: &str) -> Result<(), StoreError> {
+    with_pool!(s, p => {
+        sqlx::query("UPDATE jobs SET run_at = $1, lease_until = 0, last_error = $2 WHERE id = $3")
+            .bind(run_at).bind(error).bind(id).execute(p).await.map_err(db)?;
+        Ok(())
+    })
+}
+
+pub(super) async fn end_job(s: &SqlStore, id: i64, state: &str, error: &str) -> Result<(), StoreError> {
+    with_pool!(s, p => {
+        sqlx::query("UPDATE jobs SET state = $1, last_error = $2, lease_until = 0 WHERE id = $3")
+            .bind(state).bind(error).bind(id).execute(p).await.map_err(db)?;
+        Ok(())
+    })
+}
+
+pub(super) async fn mark_issued(
+    s: &SqlStore,
+    owner_uin: &str,
+    id: &str,
+    issued: &Issued,
+    log: &NewLog,
+    now: i64,
+) -> Result<bool, StoreError> {
+    with_pool!(s, p => {
+        let _writer = s.writer().await;
+        let mut tx = p.begin().await.map_err(db)?;
+        let r = sqlx::query("UPDATE certificates SET status = 1, status_msg = '', cert_pem = $1, not_before = $2, not_after = $3, \
+            fingerprint = $4, serial = $5 WHERE owner_uin = $6 AND id = $7 AND status IN (0, 4)")
+            .bind(&issued.cert_pem).bind(issued.not_before).bind(issued.not_after).bind(&issued.fingerprint).bind(&issued.serial)
+            .bind(owner_uin).bind(id).execute(&mut *tx).await.map_err(db)?;
+        if r.rows_affected() == 0 {
+            return Ok(false);
+        }
+        insert_log!(&mut *tx, owner_uin, log, now);
+        tx.commit().await.map_err(db)?;
+        Ok(true)
+    })
+}
+
+pub(super) async fn transition(s: &SqlStore, owner_uin: &str, id: &str, t: &Transition<'_>, now: i64) -> Result<bool, StoreError> {
+    if t.from.is_empty() {
+        return Ok(false);
+    }
+    // The statuses are integers we format ourselves, never caller text.
+    let from = t.from.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    let extra = t.extra.map(json).transpose()?;
+    let sql = format!(
+        "UPDATE certificates SET status = $1, status_msg = $2, extra = COALESCE($3, extra), \
+         revoked_at = COALESCE($4, revoked_at), revoke_reason = COALESCE($5, revoke_reason) \
+         WHERE owner_uin = $6 AND id = $7 AND status IN ({from})"
+    );
+    let (revoked_at, reason) = (t.revocation.map(|r| r.at), t.revocation.map(|r| r.reason));
+    with_pool!(s, p => {
+        let _writer = s.writer().await;
+        let mut tx = p.begin().await.map_err(db)?;
+        let r = sqlx::query(&sql).bind(t.to).bind(t.msg).bind(&extra).bind(revoked_at).bind(reason).bind(owner_uin).bind(id)
+            .execute(&mut *tx).await.map_err(db)?;
+        if r.rows_affected() == 0 {
+            return Ok(false);
+        }
+        insert_log!(&mut *tx, owner_uin, t.log, now);
+        if let Some((kind, deadline)) = t.job {
+            sqlx::query("INSERT INTO jobs (kind, owner_uin, cert_id, state, run_at, deadline, attempts, lease_until, last_error) \
+                VALUES ($1, $2, $3, 'queued', $4, $5, 0, 0, '')")
+                .bind(kind).bind(owner_uin).bind(id).bind(now).bind(deadline)
+                .execute(&mut *tx).await.map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(true)
+    })
+}
