@@ -123,6 +123,8 @@ pub trait Store: Send + Sync + 'static {
     async fn revoked_serials(&self, family: &str) -> Result<Vec<RevokedSerial>, StoreError>;
     /// The latest stored CRL of a CA (`family`, or `family-root`).
     async fn crl(&self, ca: &str) -> Result<Option<StoredCrl>, StoreError>;
+    /// The number and thisUpdate of the latest stored CRL of a CA, without its (possibly large) body.
+    async fn crl_head(&self, ca: &str) -> Result<Option<(i64, i64)>, StoreError>;
     /// Stores a CRL if `crl.number` is the next number (compare-and-set); false when another node stored it first.
     async fn save_crl(&self, ca: &str, crl: &StoredCrl) -> Result<bool, StoreError>;
 

@@ -147,14 +147,8 @@ impl Service {
             None => (ca, false),
         };
         let Some(family) = CaFamily::parse(name).filter(|f| f.as_str() == name) else { return Ok(None) };
-        if let Some(stored) = self.store.crl(ca).await?
-            && now - stored.this_update < CRL_REFRESH
-        {
-            let stored = Arc::new(stored);
-            self.cache_crl(ca, stored.clone());
-            return Ok(Some(stored));
-        }
-        self.generate_crl(family, root).await.map(Some)
+        // Another node's fresh CRL is served as is; only a stale or missing one is generated.
+        self.with_crl_lease(family, root, false).await.map(Some)
     }
 
     fn cache_crl(&self, ca: &str, crl: Arc<StoredCrl>) {
@@ -169,6 +163,10 @@ impl Service {
     /// Generates, signs and stores the next CRL of a CA. Nodes take turns through a lease, so that a CRL generated
     /// after a revocation always includes it; the compare-and-set on the number is the second guard.
     pub async fn generate_crl(&self, family: CaFamily, root: bool) -> Result<Arc<StoredCrl>, ServiceError> {
+        self.with_crl_lease(family, root, true).await
+    }
+
+    async fn with_crl_lease(&self, family: CaFamily, root: bool, force: bool) -> Result<Arc<StoredCrl>, ServiceError> {
         let ca_name = if root { format!("{}-root", family.as_str()) } else { family.as_str().to_string() };
         let lease = format!("crl:{ca_name}");
         // One holder per generation, not per node: two revocations on the same node take turns too.
@@ -182,15 +180,28 @@ impl Service {
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        let result = self.generate_crl_held(family, root, &ca_name).await;
+        let result = self.generate_crl_held(family, root, &ca_name, force).await;
         if let Err(e) = self.store.release_lease(&lease, &holder).await {
             tracing::warn!(error = %e, "releasing the CRL lease failed; it expires by itself");
         }
         result
     }
 
-    async fn generate_crl_held(&self, family: CaFamily, root: bool, ca_name: &str) -> Result<Arc<StoredCrl>, ServiceError> {
+    /// The periodic regeneration: under the lease, skipped when another node has just made a fresh CRL.
+    async fn generate_crl_when_due(&self, family: CaFamily, root: bool) -> Result<(), ServiceError> {
+        self.with_crl_lease(family, root, false).await.map(|_| ())
+    }
+
+    async fn generate_crl_held(&self, family: CaFamily, root: bool, ca_name: &str, force: bool) -> Result<Arc<StoredCrl>, ServiceError> {
         let ca_name = ca_name.to_string();
+        if !force
+            && let Some(c) = self.store.crl(&ca_name).await?
+            && self.now() - c.this_update < CRL_REFRESH
+        {
+            let c = Arc::new(c);
+            self.cache_crl(&ca_name, c.clone());
+            return Ok(c);
+        }
         let ca = self.store.ca(family.as_str()).await?.ok_or_else(|| ServiceError::Export("the CA is still being created".into()))?;
         let entries: Vec<CrlEntry> = if root {
             // certhub never revokes its intermediates: the root's CRL is empty but signed and current.
@@ -264,20 +275,22 @@ impl Service {
         for family in CaFamily::ALL {
             for root in [false, true] {
                 let name = if root { format!("{}-root", family.as_str()) } else { family.as_str().to_string() };
-                match self.store.crl(&name).await? {
-                    Some(c) if now - c.this_update < CRL_REFRESH => {
+                let known = self.status.crls.read().ok().and_then(|m| m.get(&name).map(|k| k.number));
+                match self.store.crl_head(&name).await? {
+                    Some((number, this_update)) if now - this_update < CRL_REFRESH => {
                         // A newer CRL from another node (or the CLI) means a revocation happened there:
                         // answers cached here may say `good` for it, so they are dropped and re-signed on demand.
-                        let known = self.status.crls.read().ok().and_then(|m| m.get(&name).map(|k| k.number));
-                        if known.is_none_or(|n| n < c.number)
-                            && let Ok(mut m) = self.status.ocsp.write()
-                        {
-                            m.clear();
+                        if known.is_none_or(|n| n < number) {
+                            if let Ok(mut m) = self.status.ocsp.write() {
+                                m.clear();
+                            }
+                            if let Some(c) = self.store.crl(&name).await? {
+                                self.cache_crl(&name, Arc::new(c));
+                            }
                         }
-                        self.cache_crl(&name, Arc::new(c));
                     }
                     _ if self.store.ca(family.as_str()).await?.is_some() => {
-                        self.generate_crl(family, root).await?;
+                        self.generate_crl_when_due(family, root).await?;
                     }
                     _ => {}
                 }

@@ -615,6 +615,10 @@ impl Store for SqlStore {
         revocation::crl(self, ca).await
     }
 
+    async fn crl_head(&self, ca: &str) -> Result<Option<(i64, i64)>, StoreError> {
+        revocation::crl_head(self, ca).await
+    }
+
     async fn save_crl(&self, ca: &str, crl: &StoredCrl) -> Result<bool, StoreError> {
         revocation::save_crl(self, ca, crl).await
     }

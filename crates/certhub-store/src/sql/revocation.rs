@@ -56,6 +56,16 @@ pub(super) async fn crl(s: &SqlStore, ca: &str) -> Result<Option<StoredCrl>, Sto
     })
 }
 
+pub(super) async fn crl_head(s: &SqlStore, ca: &str) -> Result<Option<(i64, i64)>, StoreError> {
+    with_pool!(s, p => {
+        let row = sqlx::query("SELECT number, this_update FROM crls WHERE ca = $1").bind(ca).fetch_optional(p).await.map_err(db)?;
+        match row {
+            Some(r) => Ok(Some((r.try_get("number").map_err(db)?, r.try_get("this_update").map_err(db)?))),
+            None => Ok(None),
+        }
+    })
+}
+
 pub(super) async fn save_crl(s: &SqlStore, ca: &str, crl: &StoredCrl) -> Result<bool, StoreError> {
     // Compare-and-set on the number: of several nodes generating at once, exactly one stores each number.
     with_pool!(s, p => {
