@@ -2,6 +2,9 @@
 the real CLI, official-SDK clients for each signing method, tccli, and test
 certificates made with openssl."""
 
+import contextlib
+import functools
+import http.server
 import json
 import os
 import shutil
@@ -10,6 +13,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -33,6 +37,32 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def http_root(root):
+    """A web server on loopback serving `root`: what FILE validation fetches. Yields (root, port)."""
+    os.makedirs(root, exist_ok=True)
+    port = free_port()
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(_QuietHandler, directory=root))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield root, port
+    finally:
+        httpd.shutdown()
+
+
+def publish_file(web, path, key, value):
+    """Publishes a FILE validation record (`path` + `key` containing `value`) under an `http_root`."""
+    d = os.path.join(web[0], path.strip("/"))
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, key), "w") as f:
+        f.write(value + "\n")
 
 
 class Server:

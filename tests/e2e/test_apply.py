@@ -1,34 +1,21 @@
 """ApplyCertificate with FILE validation, issued by certhub's own CA, verified with openssl."""
 
 import base64
-import functools
-import http.server
 import io
 import os
 import subprocess
-import threading
 import zipfile
 
 import pytest
 from tencentcloud.ssl.v20191205 import models
 
-from conftest import BIN, Account, Server, code_of, free_port, upload, wait_status
-
-
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
+from conftest import BIN, Account, Server, code_of, http_root, publish_file, upload, wait_status
 
 
 @pytest.fixture(scope="module")
 def webroot(workdir):
-    root = os.path.join(workdir, "webroot")
-    os.makedirs(root, exist_ok=True)
-    port = free_port()
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(Quiet, directory=root))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield root, port
-    httpd.shutdown()
+    with http_root(os.path.join(workdir, "webroot")) as web:
+        yield web
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +31,7 @@ def dcv_server(workdir, webroot):
 
 
 def publish(webroot, dv):
-    d = os.path.join(webroot[0], dv["DvAuthPath"].strip("/"))
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, dv["DvAuthKey"]), "w") as f:
-        f.write(dv["DvAuthValue"] + "\n")
+    publish_file(webroot, dv["DvAuthPath"], dv["DvAuthKey"], dv["DvAuthValue"])
 
 
 @pytest.mark.parametrize("algo", ["ECC", "RSA"])

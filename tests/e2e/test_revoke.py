@@ -1,12 +1,9 @@
 """Revocation through the Tencent, Huawei SCM and DigiCert doors, seen by CRL and OCSP through openssl."""
 
 import base64
-import functools
-import http.server
 import json
 import os
 import subprocess
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -17,23 +14,13 @@ from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
-from conftest import Account, Server, code_of, free_port, wait_status
-
-
-class Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
+from conftest import Account, Server, code_of, http_root, publish_file, wait_status
 
 
 @pytest.fixture(scope="module")
 def web(workdir):
-    root = os.path.join(workdir, "revoke-web")
-    os.makedirs(root, exist_ok=True)
-    port = free_port()
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(Quiet, directory=root))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield root, port
-    httpd.shutdown()
+    with http_root(os.path.join(workdir, "revoke-web")) as w:
+        yield w
 
 
 @pytest.fixture(scope="module")
@@ -50,20 +37,13 @@ def acct(srv):
     return Account(srv, "revoker")
 
 
-def publish(web, path, key, value):
-    d = os.path.join(web[0], path.strip("/"))
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, key), "w") as f:
-        f.write(value + "\n")
-
-
 def issue(acct, web, domain, workdir):
     """A free certificate issued after FILE validation; its leaf, intermediate and root written to files."""
     c = acct.client()
     cid = c.call_json("ApplyCertificate", {"DvAuthMethod": "FILE", "DomainName": domain,
                                            "CsrEncryptAlgo": "ECC", "CsrKeyParameter": "prime256v1"})["Response"]["CertificateId"]
     dv = c.call_json("DescribeCertificate", {"CertificateId": cid})["Response"]["DvAuthDetail"]
-    publish(web, dv["DvAuthPath"], dv["DvAuthKey"], dv["DvAuthValue"])
+    publish_file(web, dv["DvAuthPath"], dv["DvAuthKey"], dv["DvAuthValue"])
     info = wait_status(c, cid, 1, seconds=60)
     assert info["Status"] == 1, info
     pem = c.call_json("DescribeCertificateDetail", {"CertificateId": cid})["Response"]["CertificatePublicKey"]
@@ -130,7 +110,7 @@ def test_tencent_revocation_with_domain_validation(srv, acct, web, workdir):
     # Still valid while the revocation waits for its validation.
     assert ": good" in ocsp(srv, d)
     assert code_of(lambda: c.call_json("RevokeCertificate", {"CertificateId": cid})) == "FailedOperation.InvalidCertificateStatusCode"
-    publish(web, a["DomainValidateAuthPath"], a["DomainValidateAuthKey"], a["DomainValidateAuthValue"])
+    publish_file(web, a["DomainValidateAuthPath"], a["DomainValidateAuthKey"], a["DomainValidateAuthValue"])
     deadline = time.time() + 60
     while time.time() < deadline:
         if c.call_json("DescribeCertificate", {"CertificateId": cid})["Response"]["Status"] == 10:
@@ -326,7 +306,7 @@ def test_digicert_refuses_a_certificate_with_a_pending_reissue(srv, acct, web, w
     c = acct.client()
     cid = c.call_json("ApplyCertificate", {"DvAuthMethod": "FILE", "DomainName": "reissue.revoke.test"})["Response"]["CertificateId"]
     dv = c.call_json("DescribeCertificate", {"CertificateId": cid})["Response"]["DvAuthDetail"]
-    publish(web, dv["DvAuthPath"], dv["DvAuthKey"], dv["DvAuthValue"])
+    publish_file(web, dv["DvAuthPath"], dv["DvAuthKey"], dv["DvAuthValue"])
     assert wait_status(c, cid, 1, seconds=60)["Status"] == 1
     c.call_json("ReplaceCertificate", {"CertificateId": cid, "ValidType": "FILE"})
     assert c.call_json("DescribeCertificate", {"CertificateId": cid})["Response"]["Status"] == 11

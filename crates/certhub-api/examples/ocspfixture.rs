@@ -46,8 +46,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (leaf, int) = (ParsedCert::from_der(&blocks[0].der)?, ParsedCert::from_der(&blocks[1].der)?);
     let serial = hex::decode(&leaf.serial_hex)?;
     let id = ocsp::cert_id_for(&int.subject_raw, &int.spki, &serial, HashAlg::Sha1)?;
-    let seq = certhub_pki::der::sequence;
-    std::fs::write(out.join("request.der"), seq(&[&seq(&[&seq(&[&seq(&[&id.der])])])]))?;
+    std::fs::write(out.join("request.der"), ocsp::request(&[&id]))?;
     // The same CA for `openssl ocsp`: its key, and an index saying the leaf is valid.
     let ca = store.ca(CaFamily::EcdsaP256.as_str()).await?.ok_or("no CA")?;
     std::fs::write(out.join("int.key"), pem::encode("PRIVATE KEY", &ca.intermediate_key))?;

@@ -182,6 +182,12 @@ pub const INTERNAL_ERROR: u8 = 2;
 /// Status code for a CA this responder does not serve.
 pub const UNAUTHORIZED: u8 = 6;
 
+/// An unsigned OCSPRequest for `ids`, without a nonce (what `openssl ocsp -no_nonce` sends).
+pub fn request(ids: &[&CertId]) -> Vec<u8> {
+    let singles: Vec<Vec<u8>> = ids.iter().map(|id| der::sequence(&[&id.der])).collect();
+    der::sequence(&[&der::sequence(&[&der::write(tag::SEQUENCE, &singles.concat())])])
+}
+
 /// The store's spelling of a serial: lower-case hex of the magnitude, no leading zero bytes.
 pub fn serial_hex(serial: &[u8]) -> String {
     let start = serial.iter().position(|b| *b != 0).unwrap_or(serial.len().saturating_sub(1));
@@ -215,7 +221,7 @@ mod tests {
     fn a_request_round_trips_through_the_parser() {
         let spki = crate::der::sequence(&[&crate::der::sequence(&[]), &crate::der::write(tag::BIT_STRING, &[0, 4, 1, 2])]);
         let id = cert_id_for(b"0\x00", &spki, &[0x00, 0x81, 0x02], HashAlg::Sha1).expect("id");
-        let req = der::sequence(&[&der::sequence(&[&der::sequence(&[&der::sequence(&[&id.der])])])]);
+        let req = request(&[&id]);
         let got = parse_request(&req).expect("parses");
         assert_eq!(got, vec![id.clone()]);
         assert_eq!(got[0].serial, vec![0x81, 0x02]);

@@ -5,14 +5,14 @@
 //! reason, and the CRL and OCSP answers change with it.
 
 use certhub_core::dcv::Method;
-use certhub_core::model::{CertRecord, Job, Revocation, RevokeRequest};
+use certhub_core::model::{CertRecord, Job, NewLog, Revocation, RevokeRequest};
 use certhub_core::status::code;
 use certhub_core::store::Transition;
 use serde_json::{Value, json};
 
 use crate::apply::{FILE_PATH, dv_auth_detail, system_log};
 use crate::logs::log_row;
-use crate::validation::method_of;
+use crate::validation::{method_of, retry_delay};
 use crate::{Caller, Service, ServiceError};
 
 /// The job kind that waits for a revocation's domain validation.
@@ -86,6 +86,9 @@ impl Service {
         if cert.source == "upload" {
             return Err(ServiceError::InvalidSource);
         }
+        if cert.status == code::REVOKED || cert.status == code::REVOKING {
+            return Err(ServiceError::AlreadyRevoked);
+        }
         if cert.status != code::ISSUED || cert.serial.is_none() || cert.not_after.is_some_and(|t| t <= self.now()) {
             return Err(ServiceError::InvalidStatus);
         }
@@ -97,7 +100,6 @@ impl Service {
     pub async fn request_revocation(&self, caller: &Caller, id: &str, reason: Option<&str>) -> Result<Vec<RevokeAuth>, ServiceError> {
         let cert = self.certificate(caller, id).await?;
         self.revocable(&cert)?;
-        let now = self.now();
         // The revocation proves control the same way the order did; DNS_AUTO publishes its own record.
         let method = method_of(&cert);
         let detail = dv_auth_detail(method, &cert.domain);
@@ -106,18 +108,7 @@ impl Service {
         extra["revoke_reason_text"] = json!(reason.unwrap_or_default());
         extra["revoke_door"] = json!(Door::Tencent.as_str());
         let log = log_row(caller, id, "revoke", "申请吊销");
-        let t = Transition {
-            from: &[code::ISSUED],
-            to: code::REVOKING,
-            msg: "REVOKING",
-            extra: Some(&extra),
-            log: &log,
-            job: Some((REVOKE, now + REVOKE_WINDOW)),
-            revocation: None,
-        };
-        if !self.store.transition(&caller.owner_uin, id, &t, now).await? {
-            return Err(ServiceError::InvalidStatus);
-        }
+        self.enter_revoking(caller, id, code::ISSUED, &extra, &log).await?;
         if method == Method::DnsAuto
             && let Some(p) = &self.publisher
             && let Err(e) = p.publish_txt(&crate::validation::txt_name(&cert.domain), &field(&detail, "DvAuthValue")).await
@@ -135,9 +126,6 @@ impl Service {
     /// Revokes at once (Huawei SCM, an approved DigiCert request): status 1 → 10.
     pub async fn revoke_now(&self, caller: &Caller, id: &str, reason: &str, door: Door) -> Result<(), ServiceError> {
         let cert = self.certificate(caller, id).await?;
-        if cert.status == code::REVOKED || cert.status == code::REVOKING {
-            return Err(ServiceError::AlreadyRevoked);
-        }
         self.revocable(&cert)?;
         self.finish_revocation(caller, &cert, &[code::ISSUED], reason, door).await
     }
@@ -201,8 +189,7 @@ impl Service {
         let mut probe = cert.clone();
         probe.extra["dv_auth_detail"] = cert.extra.get("dv_revoke_auth_detail").cloned().unwrap_or(Value::Null);
         if let Err(f) = self.check_domain(&probe).await {
-            let retry_at = now + (5 * (1i64 << job.attempts.clamp(0, 6))).min(300);
-            self.store.retry_job(job.id, retry_at, &f.reason).await?;
+            self.store.retry_job(job.id, now + retry_delay(job.attempts), &f.reason).await?;
             return Ok(false);
         }
         let reason = field(&cert.extra, "revoke_reason_text");
@@ -228,12 +215,18 @@ impl Service {
             "uploaded_at": now,
         });
         let log = log_row(caller, id, "editRevokeLetter", "上传吊销确认函");
+        self.enter_revoking(caller, id, code::REVOKE_LETTER_PENDING, &extra, &log).await
+    }
+
+    /// Status `from` → 9 with the revocation's `extra`, queueing the job that waits for its confirmation.
+    async fn enter_revoking(&self, caller: &Caller, id: &str, from: i64, extra: &Value, log: &NewLog) -> Result<(), ServiceError> {
+        let now = self.now();
         let t = Transition {
-            from: &[code::REVOKE_LETTER_PENDING],
+            from: &[from],
             to: code::REVOKING,
             msg: "REVOKING",
-            extra: Some(&extra),
-            log: &log,
+            extra: Some(extra),
+            log,
             job: Some((REVOKE, now + REVOKE_WINDOW)),
             revocation: None,
         };
@@ -248,9 +241,6 @@ impl Service {
         let cert = self.certificate(caller, id).await?;
         if cert.status == code::REISSUING {
             return Err(ServiceError::ReissuePending);
-        }
-        if cert.status == code::REVOKED || cert.status == code::REVOKING {
-            return Err(ServiceError::AlreadyRevoked);
         }
         self.revocable(&cert)?;
         Ok(self.store.create_revoke_request(&caller.owner_uin, id, comments, &caller.credential, self.now()).await?)

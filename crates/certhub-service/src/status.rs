@@ -35,9 +35,11 @@ struct Issuer {
     signer: KeySigner,
 }
 
-/// A signed OCSP response and when it was signed.
+/// A signed OCSP response, the CertID it answers, and when it was signed.
 #[derive(Clone)]
 pub struct OcspAnswer {
+    /// The CertID answered, kept so the answer can be re-signed before it expires.
+    pub id: Arc<CertId>,
     /// The OCSPResponse DER.
     pub der: Arc<Vec<u8>>,
     /// thisUpdate, unix seconds.
@@ -120,16 +122,18 @@ impl Service {
             },
         };
         let issuer = issuer.clone();
-        let id2 = id.clone();
+        let id = Arc::new(id.clone());
+        let signed_id = id.clone();
         let der = tokio::task::spawn_blocking(move || {
             let responder = Responder { signer: &issuer.signer, issuer_spki: &issuer.spki };
-            ocsp::respond(&responder, &id2, status, now, now + OCSP_VALIDITY)
+            ocsp::respond(&responder, &signed_id, status, now, now + OCSP_VALIDITY)
         })
         .await
         .map_err(|e| ServiceError::Export(format!("OCSP signing task: {e}")))??;
-        let answer = OcspAnswer { der: Arc::new(der), this_update: now };
+        let key = id.der.clone();
+        let answer = OcspAnswer { id, der: Arc::new(der), this_update: now };
         if let Ok(mut m) = self.status.ocsp.write() {
-            m.entry(serial).or_default().insert(id.der.clone(), answer.clone());
+            m.entry(serial).or_default().insert(key, answer.clone());
         }
         Ok(Some(answer))
     }
@@ -296,24 +300,14 @@ impl Service {
                 }
             }
         }
-        let stale: Vec<Vec<u8>> = self
+        let stale: Vec<Arc<CertId>> = self
             .status
             .ocsp
             .read()
-            .map(|m| {
-                m.values().flat_map(|g| g.iter()).filter(|(_, a)| now - a.this_update >= OCSP_REFRESH).map(|(k, _)| k.clone()).collect()
-            })
+            .map(|m| m.values().flat_map(|g| g.values()).filter(|a| now - a.this_update >= OCSP_REFRESH).map(|a| a.id.clone()).collect())
             .unwrap_or_default();
-        for der in stale {
-            let req =
-                certhub_pki::der::sequence(&[&certhub_pki::der::sequence(&[&certhub_pki::der::sequence(&[&certhub_pki::der::sequence(
-                    &[&der],
-                )])])]);
-            if let Ok(ids) = ocsp::parse_request(&req)
-                && let Some(id) = ids.first()
-            {
-                let _ = self.ocsp_answer(id).await;
-            }
+        for id in stale {
+            let _ = self.ocsp_answer(&id).await;
         }
         Ok(())
     }

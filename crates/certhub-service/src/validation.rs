@@ -53,6 +53,11 @@ fn flag(cert: &CertRecord, key: &str) -> bool {
     cert.extra.get(key).and_then(Value::as_bool).unwrap_or(false)
 }
 
+/// Seconds before a job's next check: backing off from 5 s to 5 min as attempts grow.
+pub(crate) fn retry_delay(attempts: i64) -> i64 {
+    (5 * (1i64 << attempts.clamp(0, 6))).min(300)
+}
+
 /// The TXT name for DNS validation of `domain`.
 pub fn txt_name(domain: &str) -> String {
     format!("{DNS_LABEL}.{domain}")
@@ -90,8 +95,7 @@ impl Service {
             self.store.end_job(job.id, "failed", msg).await?;
             return Ok(false);
         }
-        // Back off from 5 s to 5 min between checks.
-        let retry_at = now + (5 * (1i64 << job.attempts.clamp(0, 6))).min(300);
+        let retry_at = now + retry_delay(job.attempts);
         if method_of(&cert) == Method::DnsAuto && cert.status == code::PENDING {
             match self.publish_auto_record(&cert, &system, now).await {
                 Ok(Some(updated)) => cert = updated,

@@ -143,6 +143,25 @@ impl SqlStore {
         })
     }
 
+    /// A certificate insert with its key sealed, ready to wait in a group commit.
+    fn prepare(&self, c: &CertRecord, private_key: Option<&[u8]>, log: &NewLog, now: i64) -> Result<PreparedInsert, StoreError> {
+        let sealed = private_key.map(|k| self.cipher.seal(&Self::key_context(&c.id), k)).transpose()?;
+        PreparedInsert::new(c, sealed, log, now)
+    }
+
+    /// Commits a prepared insert: grouped with others on SQLite, in its own transaction on PostgreSQL.
+    async fn insert(&self, row: PreparedInsert) -> Result<(), StoreError> {
+        if let Some(group) = &self.group {
+            return group.insert(row).await;
+        }
+        with_pool!(self, p => {
+            let mut tx = p.begin().await.map_err(db)?;
+            insert_prepared!(tx, &row);
+            tx.commit().await.map_err(db)?;
+            Ok(())
+        })
+    }
+
     fn key_context(id: &str) -> String {
         format!("cert-key:{id}")
     }
@@ -302,20 +321,7 @@ impl Store for SqlStore {
     }
 
     async fn insert_certificate(&self, c: &CertRecord, private_key: Option<&[u8]>, log: &NewLog, now: i64) -> Result<(), StoreError> {
-        let sealed = match private_key {
-            Some(k) => Some(self.cipher.seal(&Self::key_context(&c.id), k)?),
-            None => None,
-        };
-        let row = PreparedInsert::new(c, sealed, log, now)?;
-        if let Some(group) = &self.group {
-            return group.insert(row).await;
-        }
-        with_pool!(self, p => {
-            let mut tx = p.begin().await.map_err(db)?;
-            insert_prepared!(tx, &row);
-            tx.commit().await.map_err(db)?;
-            Ok(())
-        })
+        self.insert(self.prepare(c, private_key, log, now)?).await
     }
 
     async fn certificate(&self, owner_uin: &str, id: &str) -> Result<Option<CertRecord>, StoreError> {
@@ -565,18 +571,9 @@ impl Store for SqlStore {
         deadline: i64,
         now: i64,
     ) -> Result<(), StoreError> {
-        let sealed = private_key.map(|k| self.cipher.seal(&Self::key_context(&c.id), k)).transpose()?;
-        let mut row = PreparedInsert::new(c, sealed, log, now)?;
+        let mut row = self.prepare(c, private_key, log, now)?;
         row.job = Some((job_kind.to_string(), deadline));
-        if let Some(group) = &self.group {
-            return group.insert(row).await;
-        }
-        with_pool!(self, p => {
-            let mut tx = p.begin().await.map_err(db)?;
-            insert_prepared!(tx, &row);
-            tx.commit().await.map_err(db)?;
-            Ok(())
-        })
+        self.insert(row).await
     }
 
     async fn claim_jobs(&self, kind: &str, now: i64, lease: i64, limit: i64) -> Result<Vec<Job>, StoreError> {

@@ -8,6 +8,7 @@ use sqlx::Row;
 
 use super::rows::db;
 use super::{Pool, SqlStore};
+use crate::query::Arg;
 
 pub(super) async fn serial_status(s: &SqlStore, family: &str, serial: &str) -> Result<Option<SerialStatus>, StoreError> {
     with_pool!(s, p => {
@@ -102,13 +103,18 @@ pub(super) async fn create_revoke_request(
 }
 
 pub(super) async fn revoke_request(s: &SqlStore, owner_uin: Option<&str>, id: i64) -> Result<Option<RevokeRequest>, StoreError> {
-    let rows = request_rows(s, "WHERE id = $1", Some(id)).await?;
-    Ok(rows.into_iter().find(|r| owner_uin.is_none_or(|o| o == r.owner_uin)))
+    let rows = match owner_uin {
+        Some(owner) => request_rows(s, "WHERE id = $1 AND owner_uin = $2", &[Arg::Int(id), Arg::Text(owner.to_string())]).await?,
+        None => request_rows(s, "WHERE id = $1", &[Arg::Int(id)]).await?,
+    };
+    Ok(rows.into_iter().next())
 }
 
 pub(super) async fn revoke_requests(s: &SqlStore, status: Option<&str>) -> Result<Vec<RevokeRequest>, StoreError> {
-    let all = request_rows(s, "", None).await?;
-    Ok(all.into_iter().filter(|r| status.is_none_or(|s| s == r.status)).collect())
+    match status {
+        Some(st) => request_rows(s, "WHERE status = $1", &[Arg::Text(st.to_string())]).await,
+        None => request_rows(s, "", &[]).await,
+    }
 }
 
 pub(super) async fn decide_revoke_request(
@@ -145,16 +151,13 @@ pub(super) async fn release_lease(s: &SqlStore, name: &str, holder: &str) -> Res
     })
 }
 
-async fn request_rows(s: &SqlStore, filter: &str, id: Option<i64>) -> Result<Vec<RevokeRequest>, StoreError> {
+async fn request_rows(s: &SqlStore, filter: &str, args: &[Arg]) -> Result<Vec<RevokeRequest>, StoreError> {
     let sql = format!(
         "SELECT id, owner_uin, cert_id, status, comments, requester, processor_comment, created_at, updated_at \
          FROM revoke_requests {filter} ORDER BY id DESC"
     );
     with_pool!(s, p => {
-        let mut q = sqlx::query(&sql);
-        if let Some(id) = id {
-            q = q.bind(id);
-        }
+        let q = bind_args!(sqlx::query(&sql), args);
         let mut out = Vec::new();
         for r in q.fetch_all(p).await.map_err(db)? {
             out.push(RevokeRequest {
