@@ -75,7 +75,10 @@ impl Service {
             let signer = KeySigner::from_pkcs8(family, &ca.intermediate_key)?;
             out.push(Arc::new(Issuer { family, name: cert.subject_raw, spki: cert.spki, hashes, signer }));
         }
-        if let Ok(mut i) = self.status.issuers.write() {
+        // Kept only once every family exists: while the CAs are still being created, the list is read again.
+        if out.len() == CaFamily::ALL.len()
+            && let Ok(mut i) = self.status.issuers.write()
+        {
             *i = out.clone();
         }
         Ok(out)
