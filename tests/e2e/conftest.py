@@ -66,14 +66,14 @@ def publish_file(web, path, key, value):
 
 
 class Server:
-    def __init__(self, data_dir, multiplier="0", extra=(), env=None):
+    def __init__(self, data_dir, multiplier="0", extra=(), env=None, log_path=None):
         if not os.path.exists(BIN):
             pytest.exit(f"certhub binary not found at {BIN}; build it with `cargo build -p certhub`", returncode=1)
         self.data_dir = data_dir
         self.port = free_port()
         self.host = "127.0.0.1"
         self.url = f"http://{self.host}:{self.port}"
-        self.log = open(os.path.join(data_dir, "serve.log"), "w")
+        self.log = open(log_path or os.path.join(data_dir, "serve.log"), "w")
         self.proc = subprocess.Popen(
             [BIN, "serve", "--listen", f"{self.host}:{self.port}", "--data-dir", data_dir,
              "--public-url", self.url, "--rate-limit-multiplier", multiplier, *extra],

@@ -8,6 +8,7 @@ use certhub_core::store::Transition;
 use sqlx::Row;
 
 use super::rows::{db, json};
+use super::tx::Tx;
 use super::{Pool, SqlStore};
 
 pub(super) async fn claim_jobs(s: &SqlStore, kind: &str, now: i64, lease: i64, limit: i64) -> Result<Vec<Job>, StoreError> {
@@ -74,7 +75,7 @@ pub(super) async fn mark_issued(
 ) -> Result<bool, StoreError> {
     with_pool!(s, p => {
         let _writer = s.writer().await;
-        let mut tx = p.begin().await.map_err(db)?;
+        let mut tx = Tx::begin(p).await.map_err(db)?;
         let r = sqlx::query("UPDATE certificates SET status = 1, status_msg = '', cert_pem = $1, not_before = $2, not_after = $3, \
             fingerprint = $4, serial = $5 WHERE owner_uin = $6 AND id = $7 AND status IN (0, 4)")
             .bind(&issued.cert_pem).bind(issued.not_before).bind(issued.not_after).bind(&issued.fingerprint).bind(&issued.serial)
@@ -103,7 +104,7 @@ pub(super) async fn transition(s: &SqlStore, owner_uin: &str, id: &str, t: &Tran
     let (revoked_at, reason) = (t.revocation.map(|r| r.at), t.revocation.map(|r| r.reason));
     with_pool!(s, p => {
         let _writer = s.writer().await;
-        let mut tx = p.begin().await.map_err(db)?;
+        let mut tx = Tx::begin(p).await.map_err(db)?;
         let r = sqlx::query(&sql).bind(t.to).bind(t.msg).bind(&extra).bind(revoked_at).bind(reason).bind(owner_uin).bind(id)
             .execute(&mut *tx).await.map_err(db)?;
         if r.rows_affected() == 0 {
