@@ -59,6 +59,11 @@ if [[ ${CERTHUB_SKIP_CARGO:-} != 1 ]]; then
     cargo test --workspace
 fi
 
+if [[ ${CERTHUB_SKIP_FUZZ:-} != 1 ]]; then
+    stage "fuzz targets: a short run of each from its seed corpus"
+    bash scripts/fuzz.sh smoke
+fi
+
 if [[ -d tests/e2e ]]; then
     stage "end-to-end tests (official SDK, tccli, openssl, keytool)"
     export CERTHUB_BIN=$ROOT/target/debug/certhub

@@ -233,7 +233,9 @@ async fn read_v3_for(state: &AppState, entry: &'static Entry, parts: Parts, body
     Ok(Incoming { entry, caller, params })
 }
 
-async fn multipart_params(content_type: &str, body: Bytes) -> Result<Value, ApiError> {
+/// Reads a multipart/form-data body into action parameters. Public for the fuzz target
+/// (fuzz/fuzz_targets/multipart.rs); the door calls it only after the signature verified.
+pub async fn multipart_params(content_type: &str, body: Bytes) -> Result<Value, ApiError> {
     let boundary = multer::parse_boundary(content_type).map_err(|e| err("InvalidRequest", format!("Bad multipart Content-Type: {e}")))?;
     let stream = futures_stream(body);
     let mut mp = multer::Multipart::new(stream, boundary);
