@@ -101,7 +101,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         tokio::net::TcpListener::bind(&settings.listen).await.map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(listen = %local, backend = store.backend(), public_url = %settings.public_url, "certhub serving");
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| format!("server error: {e}"))?;
+    crate::edge::serve(listener, router(state), settings.edge, shutdown_signal()).await;
     worker.abort();
     store.close().await;
     tracing::info!("stopped");
