@@ -151,9 +151,31 @@ async fn lookup_secret(state: &AppState, secret_id: &str) -> Result<(Caller, Vec
     Ok((caller, key.secret))
 }
 
-/// Host spellings a client may have signed: as received, and as tccli signs it with `--endpoint http://…`.
-fn host_variants(host: &str) -> [String; 3] {
-    [host.to_string(), format!("http://{host}"), format!("https://{host}")]
+/// Host spellings a client may have signed: as received, without its port (the Node.js SDK
+/// signs the URL's `hostname`), and as tccli signs it with `--endpoint http://…`.
+fn host_variants(host: &str) -> Vec<String> {
+    let mut out = vec![host.to_string()];
+    if let Some(name) = without_port(host) {
+        out.push(name.to_string());
+    }
+    out.push(format!("http://{host}"));
+    out.push(format!("https://{host}"));
+    out
+}
+
+/// `host` without a trailing `:port` (`[::1]:80` → `[::1]`), when it has one.
+fn without_port(host: &str) -> Option<&str> {
+    let (name, port) = host.rsplit_once(':')?;
+    let bare_ipv6 = name.contains(':') && !name.ends_with(']');
+    (!name.is_empty() && !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) && !bare_ipv6).then_some(name)
+}
+
+/// The credential scope's service may be `ssl` or the first label of the Host received:
+/// the official Node.js SDK names the service after its endpoint (`endpoint.split(".")[0]`),
+/// so against `127.0.0.1:8080` it signs for `127`, against `localhost:8080` for `localhost:8080`.
+/// The scope's service is part of the signing key, so this widens nothing an attacker controls.
+fn scope_service_ok(service: &str, host: &str) -> bool {
+    service == SERVICE || host.split('.').next().is_some_and(|label| !label.is_empty() && label == service)
 }
 
 fn signature_failure() -> ApiError {
@@ -181,7 +203,8 @@ async fn read_v3_for(state: &AppState, entry: &'static Entry, parts: Parts, body
     } else {
         Bytes::new()
     };
-    if auth.service != SERVICE {
+    let received_host = header_str(&parts, "host").unwrap_or("").to_string();
+    if !scope_service_ok(&auth.service, &received_host) {
         return Err(err(
             "AuthFailure.SignatureFailure",
             format!("The credential scope names service `{}`, not `{SERVICE}`.", auth.service),
@@ -192,7 +215,6 @@ async fn read_v3_for(state: &AppState, entry: &'static Entry, parts: Parts, body
     }
     let (caller, secret) = lookup_secret(state, &auth.secret_id).await?;
     let query = if parts.method == Method::GET { parts.uri.query().unwrap_or("") } else { "" };
-    let received_host = header_str(&parts, "host").unwrap_or("").to_string();
     let scope = format!("{}/{}/tc3_request", auth.date, auth.service);
     let ts_text = ts_str.unwrap_or_default();
     let mut verified = false;
@@ -302,4 +324,31 @@ async fn read_v1_for(state: &AppState, entry: &'static Entry, parts: &Parts, pai
     let action_pairs: Vec<(String, String)> = pairs.into_iter().filter(|(k, _)| !V1_COMMON.contains(&k.as_str())).collect();
     let params = params::unflatten(&action_pairs)?;
     Ok(Incoming { entry, caller, params })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{scope_service_ok, without_port};
+
+    #[test]
+    fn ports_are_stripped_only_from_host_port() {
+        assert_eq!(without_port("127.0.0.1:8080"), Some("127.0.0.1"));
+        assert_eq!(without_port("[::1]:8080"), Some("[::1]"));
+        assert_eq!(without_port("localhost"), None);
+        assert_eq!(without_port("::1"), None);
+        assert_eq!(without_port(":80"), None);
+        assert_eq!(without_port("h:x"), None);
+    }
+
+    #[test]
+    fn scope_service_is_ssl_or_the_first_host_label() {
+        assert!(scope_service_ok("ssl", "127.0.0.1:8080"));
+        assert!(scope_service_ok("127", "127.0.0.1:8080"));
+        assert!(scope_service_ok("certhub", "certhub.example.com"));
+        assert!(scope_service_ok("localhost:8080", "localhost:8080"));
+        assert!(!scope_service_ok("localhost", "localhost:8080"));
+        assert!(!scope_service_ok("cvm", "127.0.0.1:8080"));
+        assert!(!scope_service_ok("example", "certhub.example.com"));
+        assert!(!scope_service_ok("0", "127.0.0.1:8080"));
+    }
 }
