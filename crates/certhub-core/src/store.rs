@@ -106,6 +106,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
     /// Leases up to `limit` due jobs of `kind` for `lease` seconds (several nodes never get the same job).
     async fn claim_jobs(&self, kind: &str, now: i64, lease: i64, limit: i64) -> Result<Vec<Job>, StoreError>;
+    /// Leases the certificate's queued job of `kind` now, due or not; `None` when there is none or another worker holds it.
+    async fn claim_cert_job(&self, kind: &str, cert_id: &str, now: i64, lease: i64) -> Result<Option<Job>, StoreError>;
     /// Runs the certificate's queued jobs at once.
     async fn hurry_jobs(&self, cert_id: &str, now: i64) -> Result<(), StoreError>;
     /// Puts a job back for `run_at`, recording why it has not finished.

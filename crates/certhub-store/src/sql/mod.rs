@@ -582,6 +582,10 @@ impl Store for SqlStore {
         lifecycle::claim_jobs(self, kind, now, lease, limit).await
     }
 
+    async fn claim_cert_job(&self, kind: &str, cert_id: &str, now: i64, lease: i64) -> Result<Option<Job>, StoreError> {
+        lifecycle::claim_cert_job(self, kind, cert_id, now, lease).await
+    }
+
     async fn hurry_jobs(&self, cert_id: &str, now: i64) -> Result<(), StoreError> {
         lifecycle::hurry_jobs(self, cert_id, now).await
     }
