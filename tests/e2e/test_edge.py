@@ -220,3 +220,72 @@ def test_legitimate_requests_get_through_while_slow_clients_saturate_the_limit(e
         t.join()
     assert turned_away > 0, "the slow clients filled the limit"
     assert ok >= 3, f"legitimate requests got through only {ok} times ({turned_away} turned away)"
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def unauthenticated_upload(server, size, answers):
+    ts = int(time.time())
+    date = time.strftime("%Y-%m-%d", time.gmtime(ts))
+    head = (f"POST / HTTP/1.1\r\nHost: {server.host}:{server.port}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {size}\r\nX-TC-Action: UploadCertificate\r\nX-TC-Version: 2019-12-05\r\n"
+            f"X-TC-Timestamp: {ts}\r\nAuthorization: TC3-HMAC-SHA256 Credential=AKIDnosuchkey0000000000000000000000/"
+            f"{date}/ssl/tc3_request, SignedHeaders=content-type;host, Signature={'0' * 64}\r\n\r\n").encode()
+    s = connect(server, timeout=30)
+    try:
+        s.sendall(head)
+        chunk = b'{"CertificatePublicKey": "' + b"A" * (64 * 1024)
+        sent = 0
+        while sent < size and send(s, chunk[: size - sent]):
+            sent += len(chunk)
+        try:
+            status, body = read_response(s)
+            answers.append(json.loads(body)["Response"].get("Error", {}).get("Code"))
+        except (ConnectionError, OSError):
+            answers.append("closed")
+    finally:
+        s.close()
+
+
+def test_unauthenticated_large_bodies_are_not_buffered(edge):
+    pid = edge.proc.pid
+    before = rss_kib(pid)
+    peak = [before]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], rss_kib(pid))
+            time.sleep(0.01)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    answers = []
+    senders = [threading.Thread(target=unauthenticated_upload, args=(edge, 10 * 1024 * 1024, answers)) for _ in range(40)]
+    for t in senders:
+        t.start()
+    for t in senders:
+        t.join()
+    done.set()
+    sampler.join()
+    after = rss_kib(pid)
+    growth_mib = (max(peak[0], after) - before) / 1024
+    print(f"\nVmRSS before {before} KiB, peak {peak[0]} KiB, after {after} KiB: growth {growth_mib:.1f} MiB")
+    assert len(answers) == 40
+    assert set(answers) <= {"AuthFailure.SecretIdNotFound", "closed"}, answers
+    assert "AuthFailure.SecretIdNotFound" in answers, answers
+    assert growth_mib < 50, f"40 unauthenticated 10 MB bodies grew the server by {growth_mib:.1f} MiB"
+    # A small unauthenticated body still gets the documented envelope on a connection that stays usable.
+    s = connect(edge)
+    try:
+        small = []
+        unauthenticated_upload(edge, 100, small)
+        assert small == ["AuthFailure.SecretIdNotFound"]
+    finally:
+        s.close()

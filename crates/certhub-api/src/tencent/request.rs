@@ -5,9 +5,12 @@
 use axum::body::{Body, Bytes};
 use axum::http::request::Parts;
 use axum::http::{Method, Request};
+use bytes::BytesMut;
 use certhub_core::model::KeyKind;
 use certhub_service::Caller;
+use http_body_util::BodyExt;
 use serde_json::Value;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::dispatch::{self, Entry};
 use super::sign::{self, V1Method};
@@ -20,6 +23,10 @@ pub const MAX_GET: usize = 32 * 1024;
 pub const MAX_V1_POST: usize = 1024 * 1024;
 /// Largest v3 POST body, bytes.
 pub const MAX_V3_POST: usize = 10 * 1024 * 1024;
+/// Largest body read before the caller is known to hold an enabled key, bytes.
+pub const MAX_PRE_AUTH: usize = 64 * 1024;
+/// v1 bodies above `MAX_PRE_AUTH` buffered at once (their key is only in the body): 32 MiB in all.
+static V1_LARGE_BODIES: Semaphore = Semaphore::const_new(32 * 1024 * 1024 / MAX_V1_POST);
 
 /// Common parameters of v1 that are not action parameters.
 const V1_COMMON: &[&str] = &[
@@ -57,6 +64,31 @@ fn header_str<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
 
 async fn body_bytes(body: Body, limit: usize) -> Result<Bytes, ApiError> {
     axum::body::to_bytes(body, limit).await.map_err(|_| err("RequestSizeLimitExceeded", format!("The request body exceeds {limit} bytes.")))
+}
+
+/// Reads a v1 form body. Its SecretId may come last (the Python SDK puts it after the action's parameters),
+/// so a body above `MAX_PRE_AUTH` is read only while the shared budget for such bodies allows.
+async fn v1_body(mut body: Body) -> Result<(Bytes, Option<SemaphorePermit<'static>>), ApiError> {
+    let too_large = || err("RequestSizeLimitExceeded", format!("The request body exceeds {MAX_V1_POST} bytes."));
+    let mut buf = BytesMut::new();
+    let mut permit = None;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| err("InvalidRequest", "The request body could not be read."))?;
+        let Ok(data) = frame.into_data() else { continue };
+        if buf.len() + data.len() > MAX_V1_POST {
+            return Err(too_large());
+        }
+        if permit.is_none() && buf.len() + data.len() > MAX_PRE_AUTH {
+            permit = Some(V1_LARGE_BODIES.try_acquire().map_err(|_| {
+                err(
+                    "RequestLimitExceeded",
+                    "Too many large form-encoded requests are being read; retry later or sign with TC3-HMAC-SHA256.",
+                )
+            })?);
+        }
+        buf.extend_from_slice(&data);
+    }
+    Ok((buf.freeze(), permit))
 }
 
 /// A refused request, with the action it named when that was known (for metrics).
@@ -195,11 +227,17 @@ async fn read_v3_for(state: &AppState, entry: &'static Entry, parts: Parts, body
     let ts = check_timestamp(state, ts_str.as_deref())?;
     check_token(header_str(&parts, "x-tc-token"))?;
     let content_type = header_str(&parts, "content-type").unwrap_or("").to_ascii_lowercase();
+    // The key is looked up before the body is read: without an enabled key, only a small body is ever buffered.
+    let key = lookup_secret(state, &auth.secret_id).await;
     let body = if parts.method == Method::POST {
         if !(content_type.starts_with("application/json") || content_type.starts_with("multipart/form-data")) {
             return Err(err("InvalidParameter", "With TC3-HMAC-SHA256, POST requests must be application/json or multipart/form-data."));
         }
-        body_bytes(body, MAX_V3_POST).await?
+        match (body_bytes(body, if key.is_ok() { MAX_V3_POST } else { MAX_PRE_AUTH }).await, &key) {
+            (Ok(b), _) => b,
+            (Err(_), Err(refused)) => return Err(refused.clone()),
+            (Err(e), Ok(_)) => return Err(e),
+        }
     } else {
         Bytes::new()
     };
@@ -213,7 +251,7 @@ async fn read_v3_for(state: &AppState, entry: &'static Entry, parts: Parts, body
     if sign::utc_date(ts).as_deref() != Some(auth.date.as_str()) {
         return Err(err("AuthFailure.SignatureFailure", "The credential date does not match the UTC date of X-TC-Timestamp."));
     }
-    let (caller, secret) = lookup_secret(state, &auth.secret_id).await?;
+    let (caller, secret) = key?;
     let query = if parts.method == Method::GET { parts.uri.query().unwrap_or("") } else { "" };
     let scope = format!("{}/{}/tc3_request", auth.date, auth.service);
     let ts_text = ts_str.unwrap_or_default();
@@ -277,6 +315,7 @@ fn futures_stream(body: Bytes) -> impl futures_util::Stream<Item = Result<Bytes,
 }
 
 async fn read_v1(state: &AppState, parts: Parts, body: Body) -> Result<Incoming, Rejected> {
+    let _large: Option<SemaphorePermit<'static>>;
     let raw = if parts.method == Method::GET {
         parts.uri.query().unwrap_or("").to_string()
     } else {
@@ -288,7 +327,9 @@ async fn read_v1(state: &AppState, parts: Parts, body: Body) -> Result<Incoming,
             )
             .into());
         }
-        let b = body_bytes(body, MAX_V1_POST).await?;
+        let (b, large) = v1_body(body).await?;
+        // Held until the key is checked, so unauthenticated large bodies stay within the shared budget.
+        _large = large;
         String::from_utf8(b.to_vec()).map_err(|_| err("InvalidParameter", "The form body is not UTF-8."))?
     };
     let pairs = sign::parse_form(&raw).map_err(|e| err("InvalidParameter", format!("Malformed parameters: {e}")))?;
