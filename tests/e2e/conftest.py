@@ -66,11 +66,11 @@ def publish_file(web, path, key, value):
 
 
 class Server:
-    def __init__(self, data_dir, multiplier="0", extra=(), env=None, log_path=None):
+    def __init__(self, data_dir, multiplier="0", extra=(), env=None, log_path=None, port=None):
         if not os.path.exists(BIN):
             pytest.exit(f"certhub binary not found at {BIN}; build it with `cargo build -p certhub`", returncode=1)
         self.data_dir = data_dir
-        self.port = free_port()
+        self.port = port or free_port()
         self.host = "127.0.0.1"
         self.url = f"http://{self.host}:{self.port}"
         self.log = open(log_path or os.path.join(data_dir, "serve.log"), "w")

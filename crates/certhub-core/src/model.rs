@@ -190,6 +190,9 @@ pub struct StoredCrl {
     pub this_update: i64,
     /// DER.
     pub der: Vec<u8>,
+    /// The CA's revocation mark (`Store::revocation_mark`) read before this CRL's entries: every revocation
+    /// recorded up to that mark is listed. A higher mark means the CRL is stale.
+    pub covered: i64,
 }
 
 /// A revocation request awaiting an administrator (the DigiCert workflow).

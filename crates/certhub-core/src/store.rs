@@ -121,12 +121,17 @@ pub trait Store: Send + Sync + 'static {
 
     /// OCSP: the status of a serial of the CA `family` (any account); `None` when certhub never issued it.
     async fn serial_status(&self, family: &str, serial: &str) -> Result<Option<SerialStatus>, StoreError>;
-    /// CRL: every revoked serial of the CA `family`.
+    /// CRL: every revoked serial of the CA `family`, kept when the certificate record is deleted.
     async fn revoked_serials(&self, family: &str) -> Result<Vec<RevokedSerial>, StoreError>;
     /// The latest stored CRL of a CA (`family`, or `family-root`).
     async fn crl(&self, ca: &str) -> Result<Option<StoredCrl>, StoreError>;
     /// The number and thisUpdate of the latest stored CRL of a CA, without its (possibly large) body.
     async fn crl_head(&self, ca: &str) -> Result<Option<(i64, i64)>, StoreError>;
+    /// A counter of the CA's revocations, raised in the same transaction as each one; read it before
+    /// `revoked_serials` and store it as the CRL's `covered`.
+    async fn revocation_mark(&self, ca: &str) -> Result<i64, StoreError>;
+    /// True when a revocation was recorded after the stored CRL's entries were read (or no CRL is stored yet).
+    async fn crl_stale(&self, ca: &str) -> Result<bool, StoreError>;
     /// Stores a CRL if `crl.number` is the next number (compare-and-set); false when another node stored it first.
     async fn save_crl(&self, ca: &str, crl: &StoredCrl) -> Result<bool, StoreError>;
 

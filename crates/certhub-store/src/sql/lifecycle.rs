@@ -111,6 +111,36 @@ pub(super) async fn mark_issued(
     })
 }
 
+/// Copies a revocation into `revocations` (which deleting the certificate never touches) and raises its CA's
+/// mark, in the transaction that revokes: a CRL read before this commit is thereby known to be stale.
+macro_rules! record_revocation {
+    ($tx:expr, $owner:expr, $id:expr, $r:expr) => {{
+        sqlx::query(
+            "INSERT INTO revocations (ca_family, serial, revoked_at, reason, not_after, cert_id) \
+             SELECT ca_family, serial, $1, $2, COALESCE(not_after, 0), id FROM certificates \
+             WHERE owner_uin = $3 AND id = $4 AND ca_family IS NOT NULL AND serial IS NOT NULL \
+             ON CONFLICT (ca_family, serial) DO NOTHING",
+        )
+        .bind($r.at)
+        .bind($r.reason)
+        .bind($owner)
+        .bind($id)
+        .execute(&mut *$tx)
+        .await
+        .map_err(db)?;
+        sqlx::query(
+            "INSERT INTO crl_marks (ca, revision) SELECT ca_family, 1 FROM certificates \
+             WHERE owner_uin = $1 AND id = $2 AND ca_family IS NOT NULL \
+             ON CONFLICT (ca) DO UPDATE SET revision = crl_marks.revision + 1",
+        )
+        .bind($owner)
+        .bind($id)
+        .execute(&mut *$tx)
+        .await
+        .map_err(db)?;
+    }};
+}
+
 pub(super) async fn transition(s: &SqlStore, owner_uin: &str, id: &str, t: &Transition<'_>, now: i64) -> Result<bool, StoreError> {
     if t.from.is_empty() {
         return Ok(false);
@@ -133,6 +163,9 @@ pub(super) async fn transition(s: &SqlStore, owner_uin: &str, id: &str, t: &Tran
             return Ok(false);
         }
         insert_log!(&mut *tx, owner_uin, t.log, now);
+        if let Some(r) = t.revocation {
+            record_revocation!(tx, owner_uin, id, r);
+        }
         if let Some((kind, deadline)) = t.job {
             sqlx::query("INSERT INTO jobs (kind, owner_uin, cert_id, state, run_at, deadline, attempts, lease_until, last_error) \
                 VALUES ($1, $2, $3, 'queued', $4, $5, 0, 0, '')")

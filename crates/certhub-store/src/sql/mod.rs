@@ -622,6 +622,14 @@ impl Store for SqlStore {
         revocation::crl_head(self, ca).await
     }
 
+    async fn revocation_mark(&self, ca: &str) -> Result<i64, StoreError> {
+        revocation::revocation_mark(self, ca).await
+    }
+
+    async fn crl_stale(&self, ca: &str) -> Result<bool, StoreError> {
+        revocation::crl_stale(self, ca).await
+    }
+
     async fn save_crl(&self, ca: &str, crl: &StoredCrl) -> Result<bool, StoreError> {
         revocation::save_crl(self, ca, crl).await
     }
