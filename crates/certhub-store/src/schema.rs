@@ -135,6 +135,18 @@ CREATE TABLE leases (
     until BIGINT NOT NULL
 );
 "#,
+    r#"
+CREATE TABLE signature_claims (
+    key_id TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    response BLOB_TYPE,
+    expires_at BIGINT NOT NULL,
+    PRIMARY KEY (key_id, signature)
+);
+CREATE INDEX signature_claims_expiry ON signature_claims(expires_at);
+"#,
 ];
 
 /// The migrations with the backend's types: `postgres` or SQLite otherwise.

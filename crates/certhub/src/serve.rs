@@ -74,6 +74,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
             tracing::error!(error = %e, "creating the CA hierarchies failed");
         }
     });
+    let pruner = tokio::spawn(certhub_api::tencent::replay::prune_forever(service.clone()));
     let worker_service = service.clone();
     let worker = tokio::spawn(async move {
         let mut tick: u64 = 0;
@@ -103,6 +104,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     tracing::info!(listen = %local, backend = store.backend(), public_url = %settings.public_url, "certhub serving");
     axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| format!("server error: {e}"))?;
     worker.abort();
+    pruner.abort();
     store.close().await;
     tracing::info!("stopped");
     Ok(())
