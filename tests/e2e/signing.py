@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import random
 import time
 import urllib.parse
 
@@ -45,10 +46,12 @@ def tc3_request(host, port, secret_id, secret_key, action, body, ts=None, versio
     return raw(host, port, method, "/", payload, hdrs)
 
 
-def v1_params(host_hdr, secret_id, secret_key, action, params, method="GET", sig_method="HmacSHA256"):
+def v1_params(host_hdr, secret_id, secret_key, action, params, method="GET", sig_method="HmacSHA256", nonce=None):
+    """v1 parameters with their Signature; a Nonce is single-use per key, so a random one unless given."""
     p = dict(params)
     p.update({"Action": action, "Version": "2019-12-05", "Timestamp": str(int(time.time())),
-              "Nonce": "4711", "SecretId": secret_id, "SignatureMethod": sig_method})
+              "Nonce": str(nonce if nonce is not None else random.randint(1, 2**62)), "SecretId": secret_id,
+              "SignatureMethod": sig_method})
     s = "&".join(f"{k}={p[k]}" for k in sorted(p))
     digest = hashlib.sha256 if sig_method == "HmacSHA256" else hashlib.sha1
     p["Signature"] = base64.b64encode(hmac.new(secret_key.encode(), f"{method}{host_hdr}/?{s}".encode(), digest).digest()).decode()

@@ -13,6 +13,7 @@ use serde_json::Value;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::dispatch::{self, Entry};
+use super::replay::Binding;
 use super::sign::{self, V1Method};
 use super::{ApiError, SERVICE, VERSION, params};
 use crate::AppState;
@@ -52,6 +53,8 @@ pub struct Incoming {
     pub caller: Caller,
     /// The action's parameters.
     pub params: Value,
+    /// What the signature is bound to (see `replay`).
+    pub binding: Binding,
 }
 
 fn err(code: &'static str, msg: impl Into<String>) -> ApiError {
@@ -202,6 +205,29 @@ fn without_port(host: &str) -> Option<&str> {
     (!name.is_empty() && !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) && !bare_ipv6).then_some(name)
 }
 
+/// A v3 signature covers the body (or query), host and content type but not the action,
+/// version, region or language headers: the fingerprint adds what it leaves out.
+fn v3_binding(state: &AppState, parts: &Parts, entry: &Entry, auth: &sign::Tc3Authorization, ts: i64, query: &str, body: &[u8]) -> Binding {
+    let unsigned = |name: &str| header_str(parts, name).unwrap_or("").to_string();
+    let fingerprint = [
+        parts.method.as_str().to_string(),
+        entry.name.to_string(),
+        unsigned("x-tc-version"),
+        unsigned("x-tc-region"),
+        unsigned("x-tc-language"),
+        unsigned("content-type"),
+        query.to_string(),
+        sign::sha256_hex(body),
+    ]
+    .join("\n");
+    Binding {
+        key_id: auth.secret_id.clone(),
+        signature: sign::sha256_hex(format!("tc3:{}", auth.signature).as_bytes()),
+        fingerprint: sign::sha256_hex(fingerprint.as_bytes()),
+        expires_at: ts.saturating_add(state.max_skew).saturating_add(1),
+    }
+}
+
 /// The credential scope's service may be `ssl` or the first label of the Host received:
 /// the official Node.js SDK names the service after its endpoint (`endpoint.split(".")[0]`),
 /// so against `127.0.0.1:8080` it signs for `127`, against `localhost:8080` for `localhost:8080`.
@@ -274,6 +300,7 @@ async fn read_v3_for(state: &AppState, entry: &'static Entry, parts: Parts, body
     if !verified {
         return Err(signature_failure());
     }
+    let binding = v3_binding(state, &parts, entry, &auth, ts, query, &body);
     let params = if parts.method == Method::GET {
         let pairs = sign::parse_form(query).map_err(|e| err("InvalidParameter", format!("Malformed query string: {e}")))?;
         params::unflatten(&pairs)?
@@ -290,7 +317,7 @@ async fn read_v3_for(state: &AppState, entry: &'static Entry, parts: Parts, body
         }
         v
     };
-    Ok(Incoming { entry, caller, params })
+    Ok(Incoming { entry, caller, params, binding })
 }
 
 /// Reads a multipart/form-data body into action parameters. Public for the fuzz target
@@ -340,10 +367,9 @@ async fn read_v1(state: &AppState, parts: Parts, body: Body) -> Result<Incoming,
 async fn read_v1_for(state: &AppState, entry: &'static Entry, parts: &Parts, pairs: Vec<(String, String)>) -> Result<Incoming, ApiError> {
     let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     check_version(get("Version"))?;
-    check_timestamp(state, get("Timestamp"))?;
-    if get("Nonce").filter(|s| !s.is_empty()).is_none() {
-        return Err(err("MissingParameter", "The request is missing the Nonce parameter."));
-    }
+    let ts = check_timestamp(state, get("Timestamp"))?;
+    let nonce =
+        get("Nonce").filter(|s| !s.is_empty()).ok_or_else(|| err("MissingParameter", "The request is missing the Nonce parameter."))?;
     let secret_id = get("SecretId")
         .filter(|s| !s.is_empty())
         .ok_or_else(|| err("MissingParameter", "The request is missing the SecretId parameter."))?;
@@ -362,9 +388,18 @@ async fn read_v1_for(state: &AppState, entry: &'static Entry, parts: &Parts, pai
     if !verified {
         return Err(signature_failure());
     }
+    // v1 signs the method, host and every parameter, so the signature stands for the whole
+    // request; the Nonce is what may be used once: again with this signature is the same
+    // request, with another it is a replayed nonce.
+    let binding = Binding {
+        key_id: caller.credential.clone(),
+        signature: sign::sha256_hex(format!("v1-nonce:{nonce}").as_bytes()),
+        fingerprint: sign::sha256_hex(format!("{}\n{signature}", parts.method.as_str()).as_bytes()),
+        expires_at: ts.saturating_add(state.max_skew).saturating_add(1),
+    };
     let action_pairs: Vec<(String, String)> = pairs.into_iter().filter(|(k, _)| !V1_COMMON.contains(&k.as_str())).collect();
     let params = params::unflatten(&action_pairs)?;
-    Ok(Incoming { entry, caller, params })
+    Ok(Incoming { entry, caller, params, binding })
 }
 
 #[cfg(test)]
