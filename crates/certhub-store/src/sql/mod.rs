@@ -12,7 +12,7 @@ use certhub_core::model::{
     Account, ApiKey, ApiKeySecret, CaRecord, CertQuery, CertRecord, DeleteTask, Issued, Job, KeyKind, LogQuery, NewLog, OperateLog,
     RevokeRequest, RevokedSerial, SerialStatus, StoredCrl, Tag,
 };
-use certhub_core::store::Transition;
+use certhub_core::store::{Reissue, Transition};
 use certhub_core::{Store, StoreError};
 use sqlx::Row;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -602,6 +602,21 @@ impl Store for SqlStore {
 
     async fn transition(&self, owner_uin: &str, id: &str, t: &Transition<'_>, now: i64) -> Result<bool, StoreError> {
         lifecycle::transition(self, owner_uin, id, t, now).await
+    }
+
+    async fn reissue(&self, r: &Reissue<'_>, now: i64) -> Result<bool, StoreError> {
+        lifecycle::reissue(self, r, now).await
+    }
+
+    async fn approve_revoke_request(
+        &self,
+        request_id: i64,
+        processor_comment: &str,
+        cert: (&str, &str),
+        t: &Transition<'_>,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        lifecycle::approve_revoke_request(self, request_id, processor_comment, cert, t, now).await
     }
 
     async fn serial_status(&self, family: &str, serial: &str) -> Result<Option<SerialStatus>, StoreError> {
