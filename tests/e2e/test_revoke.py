@@ -1,6 +1,7 @@
 """Revocation through the Tencent, Huawei SCM and DigiCert doors, seen by CRL and OCSP through openssl."""
 
 import base64
+import concurrent.futures
 import json
 import os
 import subprocess
@@ -248,6 +249,10 @@ def test_digicert_revocation_needs_approval(srv, acct, web, workdir):
     assert set(req["requester"]) >= {"id", "first_name", "last_name", "email"}
     status, got = digicert(srv, "GET", f"/services/v2/request/{req['id']}", user)
     assert status == 200 and got["status"] == "pending"
+    # One pending request per certificate: a second one, even sent at the same time, is refused.
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        dups = list(pool.map(lambda _: digicert(srv, "PUT", path, user, {"comments": "again"}), range(4)))
+    assert all(st == 400 and e["errors"][0]["code"] == "duplicate_request" for st, e in dups), dups
     # Not yet revoked: only approval revokes, and only an administrator approves.
     assert acct.client().call_json("DescribeCertificate", {"CertificateId": cid})["Response"]["Status"] == 1
     assert ": good" in ocsp(srv, d)

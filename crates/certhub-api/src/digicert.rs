@@ -126,6 +126,11 @@ pub async fn revoke(State(state): State<AppState>, Path(cert_id): Path<String>, 
             ServiceError::AlreadyRevoked => {
                 DcError(StatusCode::BAD_REQUEST, "already_revoked", "The certificate is already revoked.".into())
             }
+            ServiceError::RevokeRequestPending => DcError(
+                StatusCode::BAD_REQUEST,
+                "duplicate_request",
+                "A revocation request for this certificate is already pending approval.".into(),
+            ),
             ServiceError::InvalidStatus | ServiceError::InvalidSource => {
                 DcError(StatusCode::BAD_REQUEST, "invalid_status", "The certificate cannot be revoked in its current status.".into())
             }

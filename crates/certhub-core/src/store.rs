@@ -118,6 +118,19 @@ pub trait Store: Send + Sync + 'static {
     async fn mark_issued(&self, owner_uin: &str, id: &str, issued: &Issued, log: &NewLog, now: i64) -> Result<bool, StoreError>;
     /// Applies a guarded status change with its log row (and job) in one transaction; false if the status did not match.
     async fn transition(&self, owner_uin: &str, id: &str, t: &Transition<'_>, now: i64) -> Result<bool, StoreError>;
+    /// Marks the original (its `mark` transition) and inserts the new pending order in one transaction;
+    /// false, with nothing written, when the original's status did not match.
+    async fn reissue(&self, r: &Reissue<'_>, now: i64) -> Result<bool, StoreError>;
+    /// Approves a pending revocation request and applies its certificate's transition (`cert`: owner and ID) in one
+    /// transaction; false, with nothing written, when the request was not pending or the status did not match.
+    async fn approve_revoke_request(
+        &self,
+        request_id: i64,
+        processor_comment: &str,
+        cert: (&str, &str),
+        t: &Transition<'_>,
+        now: i64,
+    ) -> Result<bool, StoreError>;
 
     /// OCSP: the status of a serial of the CA `family` (any account); `None` when certhub never issued it.
     async fn serial_status(&self, family: &str, serial: &str) -> Result<Option<SerialStatus>, StoreError>;
@@ -166,6 +179,25 @@ pub trait Store: Send + Sync + 'static {
     async fn release_signature(&self, key_id: &str, signature: &str) -> Result<(), StoreError>;
     /// Deletes signature records that expired before `now`; returns how many.
     async fn prune_signatures(&self, now: i64) -> Result<u64, StoreError>;
+}
+
+/// A reissue: the original certificate's move to status 11 and the new pending order that replaces it.
+#[derive(Debug, Clone)]
+pub struct Reissue<'a> {
+    /// The original certificate's ID (same account as `order`).
+    pub original: &'a str,
+    /// The original's transition (to status 11).
+    pub mark: &'a Transition<'a>,
+    /// The new pending order.
+    pub order: &'a CertRecord,
+    /// Its private key (PKCS#8 DER), sealed at rest, when certhub holds it.
+    pub private_key: Option<&'a [u8]>,
+    /// The new order's log row.
+    pub log: &'a NewLog,
+    /// The validation job queued for it: kind and deadline.
+    pub job_kind: &'a str,
+    /// The job's deadline.
+    pub deadline: i64,
 }
 
 /// A status change that applies only while the certificate is in one of `from`.

@@ -69,6 +69,9 @@ pub enum ServiceError {
     /// The request was already decided.
     #[error("the request is no longer pending")]
     RequestNotPending,
+    /// A revocation request for the certificate is already waiting for a decision.
+    #[error("a revocation request for this certificate is already pending")]
+    RevokeRequestPending,
     /// A contact e-mail is malformed.
     #[error("invalid e-mail address")]
     BadEmail,

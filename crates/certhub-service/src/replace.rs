@@ -7,7 +7,7 @@ use certhub_core::dcv::{Method, valid_domain};
 use certhub_core::ids;
 use certhub_core::model::CertRecord;
 use certhub_core::status::code;
-use certhub_core::store::Transition;
+use certhub_core::store::{Reissue, Transition};
 use certhub_pki::ca::CaFamily;
 use certhub_pki::parse::parse_csr;
 use serde_json::{Value, json};
@@ -115,11 +115,12 @@ impl Service {
             revocation: None,
             ..old.clone()
         };
-        // Mark the original first: the status guard makes two concurrent reissues impossible.
+        // The original's status guard makes two concurrent reissues impossible; one transaction means a crash
+        // leaves either both changes or neither (never an original stuck at 11 without its order).
         let mut old_extra = old.extra.clone();
         old_extra["reissuing_as"] = json!(id);
         let old_log = log_row(caller, &old.id, "replace", "重颁发");
-        let t = Transition {
+        let mark = Transition {
             from: &[code::ISSUED],
             to: code::REISSUING,
             msg: "REISSUING",
@@ -128,15 +129,18 @@ impl Service {
             job: None,
             revocation: None,
         };
-        if !self.store.transition(&caller.owner_uin, &old.id, &t, now).await? {
-            return Err(ServiceError::InvalidStatus);
-        }
         let log = log_row(caller, &id, "replace", "重颁发申请");
-        if let Err(e) =
-            self.store.insert_pending_certificate(&record, key_der.as_deref(), &log, VALIDATE, now + self.config.dcv_window, now).await
-        {
-            self.settle_original(&caller.owner_uin, &old.id, None, caller, now).await?;
-            return Err(e.into());
+        let reissue = Reissue {
+            original: &old.id,
+            mark: &mark,
+            order: &record,
+            private_key: key_der.as_deref(),
+            log: &log,
+            job_kind: VALIDATE,
+            deadline: now + self.config.dcv_window,
+        };
+        if !self.store.reissue(&reissue, now).await? {
+            return Err(ServiceError::InvalidStatus);
         }
         Ok(id)
     }

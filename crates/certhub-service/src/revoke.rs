@@ -4,6 +4,7 @@
 //! change is one transaction to status 10 with one log row naming door and
 //! reason, and the CRL and OCSP answers change with it.
 
+use certhub_core::StoreError;
 use certhub_core::dcv::Method;
 use certhub_core::model::{CertRecord, Job, NewLog, Revocation, RevokeRequest};
 use certhub_core::status::code;
@@ -140,19 +141,29 @@ impl Service {
         door: Door,
     ) -> Result<(), ServiceError> {
         let now = self.now();
+        let (extra, log, revocation) = self.revocation_parts(caller, cert, reason, door, now);
+        let t = Transition { from, to: code::REVOKED, msg: "", extra: Some(&extra), log: &log, job: None, revocation: Some(revocation) };
+        if !self.store.transition(&cert.owner_uin, &cert.id, &t, now).await? {
+            return Err(ServiceError::InvalidStatus);
+        }
+        self.revoked(cert, door, revocation).await;
+        Ok(())
+    }
+
+    /// What a revocation writes: the certificate's `extra` (reason text, door), its log row and the published revocation.
+    fn revocation_parts(&self, caller: &Caller, cert: &CertRecord, reason: &str, door: Door, now: i64) -> (Value, NewLog, Revocation) {
         let revocation = Revocation { at: now, reason: reason_code(reason) };
         let mut extra = cert.extra.clone();
         extra["revoke_reason_text"] = json!(reason);
         extra["revoke_door"] = json!(door.as_str());
         let verb = format!("通过 {} 吊销 (原因: {}; RFC 5280 reason {})", door.as_str(), reason, revocation.reason);
-        let log = log_row(caller, &cert.id, "revoked", &verb);
-        let t = Transition { from, to: code::REVOKED, msg: "", extra: Some(&extra), log: &log, job: None, revocation: Some(revocation) };
-        if !self.store.transition(&cert.owner_uin, &cert.id, &t, now).await? {
-            return Err(ServiceError::InvalidStatus);
-        }
+        (extra, log_row(caller, &cert.id, "revoked", &verb), revocation)
+    }
+
+    /// After a revocation committed: logged, and the CRL and OCSP answers follow.
+    async fn revoked(&self, cert: &CertRecord, door: Door, revocation: Revocation) {
         tracing::info!(cert = %cert.id, door = door.as_str(), reason = revocation.reason, "revoked");
         self.published_revocation(cert).await;
-        Ok(())
     }
 
     /// Runs the due revocation jobs once: a revocation whose record is published completes.
@@ -237,7 +248,11 @@ impl Service {
             return Err(ServiceError::ReissuePending);
         }
         self.revocable(&cert)?;
-        Ok(self.store.create_revoke_request(&caller.owner_uin, id, comments, &caller.credential, self.now()).await?)
+        // The database allows one pending request per certificate, so two concurrent requests cannot both pass.
+        match self.store.create_revoke_request(&caller.owner_uin, id, comments, &caller.credential, self.now()).await {
+            Err(StoreError::Conflict(_)) => Err(ServiceError::RevokeRequestPending),
+            other => Ok(other?),
+        }
     }
 
     /// One revocation request; an account sees only its own, an administrator (`None`) every one.
@@ -250,20 +265,38 @@ impl Service {
         Ok(self.store.revoke_requests(status).await?)
     }
 
-    /// An administrator's decision; only approval revokes.
+    /// An administrator's decision; only approval revokes, and the revocation and the decision commit together.
     pub async fn decide_revoke_request(&self, id: i64, approve: bool, comment: &str) -> Result<RevokeRequest, ServiceError> {
         let request = self.revoke_request(None, id).await?;
         if request.status != "pending" {
             return Err(ServiceError::RequestNotPending);
         }
-        let requester = Caller { owner_uin: request.owner_uin.clone(), app_id: 0, credential: request.requester.clone() };
+        let now = self.now();
         if approve {
-            // Revoke first: a request is approved only when its certificate really is revoked.
+            let requester = Caller { owner_uin: request.owner_uin.clone(), app_id: 0, credential: request.requester.clone() };
+            let cert = self.certificate(&requester, &request.cert_id).await.map_err(|e| match e {
+                ServiceError::CertificateNotFound => ServiceError::InvalidStatus,
+                other => other,
+            })?;
+            self.revocable(&cert)?;
             let reason = if request.comments.is_empty() { "approved DigiCert request" } else { &request.comments };
-            self.revoke_now(&requester, &request.cert_id, reason, Door::Digicert).await?;
-        }
-        let status = if approve { "approved" } else { "rejected" };
-        if !self.store.decide_revoke_request(id, status, comment, self.now()).await? {
+            let (extra, log, revocation) = self.revocation_parts(&requester, &cert, reason, Door::Digicert, now);
+            let t = Transition {
+                from: &[code::ISSUED],
+                to: code::REVOKED,
+                msg: "",
+                extra: Some(&extra),
+                log: &log,
+                job: None,
+                revocation: Some(revocation),
+            };
+            if !self.store.approve_revoke_request(id, comment, (&cert.owner_uin, &cert.id), &t, now).await? {
+                // Nothing was written; say which half lost its race.
+                let again = self.revoke_request(None, id).await?;
+                return Err(if again.status != "pending" { ServiceError::RequestNotPending } else { ServiceError::InvalidStatus });
+            }
+            self.revoked(&cert, Door::Digicert, revocation).await;
+        } else if !self.store.decide_revoke_request(id, "rejected", comment, now).await? {
             return Err(ServiceError::RequestNotPending);
         }
         self.revoke_request(None, id).await

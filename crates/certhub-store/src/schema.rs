@@ -170,6 +170,13 @@ CREATE TABLE signature_claims (
 );
 CREATE INDEX signature_claims_expiry ON signature_claims(expires_at);
 "#,
+    // One pending revocation request per certificate, enforced by the database so two concurrent requests
+    // cannot both pass; duplicates filed before this rule are closed (the oldest stays pending).
+    r#"
+UPDATE revoke_requests SET status = 'rejected', processor_comment = 'duplicate of an earlier pending request'
+    WHERE status = 'pending' AND id NOT IN (SELECT MIN(id) FROM revoke_requests WHERE status = 'pending' GROUP BY cert_id);
+CREATE UNIQUE INDEX revoke_requests_one_pending ON revoke_requests(cert_id) WHERE status = 'pending';
+"#,
 ];
 
 /// The migrations with the backend's types: `postgres` or SQLite otherwise.

@@ -34,7 +34,7 @@ pub fn to_api(e: ServiceError) -> ApiError {
         ServiceError::MainDomainLimit(..) => "FailedOperation.MainDomainCertificateCountLimit",
         ServiceError::AlreadyRevoked => "FailedOperation.InvalidCertificateStatusCode",
         ServiceError::ReissuePending => "FailedOperation.InvalidCertificateStatusCode",
-        ServiceError::RequestNotFound | ServiceError::RequestNotPending => "FailedOperation",
+        ServiceError::RequestNotFound | ServiceError::RequestNotPending | ServiceError::RevokeRequestPending => "FailedOperation",
         ServiceError::LetterNotForDv => "FailedOperation.UploadConfirmCertificateNotSupportDV",
         ServiceError::BadEmail => "InvalidParameterValue.CertificateEmailParseInvalid",
         ServiceError::InvalidParam(_) => "FailedOperation.InvalidParam",

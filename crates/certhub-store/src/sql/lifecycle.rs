@@ -4,10 +4,10 @@
 
 use certhub_core::StoreError;
 use certhub_core::model::{Issued, Job, NewLog};
-use certhub_core::store::Transition;
+use certhub_core::store::{Reissue, Transition};
 use sqlx::Row;
 
-use super::rows::{db, json};
+use super::rows::{db, json, next_seq};
 use super::tx::Tx;
 use super::{Pool, SqlStore};
 
@@ -141,36 +141,125 @@ macro_rules! record_revocation {
     }};
 }
 
-pub(super) async fn transition(s: &SqlStore, owner_uin: &str, id: &str, t: &Transition<'_>, now: i64) -> Result<bool, StoreError> {
-    if t.from.is_empty() {
-        return Ok(false);
-    }
+/// A transition's guarded UPDATE and the values it binds.
+struct Guarded {
+    sql: String,
+    extra: Option<String>,
+    revoked_at: Option<i64>,
+    reason: Option<i64>,
+}
+
+fn guarded(t: &Transition<'_>) -> Result<Guarded, StoreError> {
     // The statuses are integers we format ourselves, never caller text.
     let from = t.from.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
-    let extra = t.extra.map(json).transpose()?;
     let sql = format!(
         "UPDATE certificates SET status = $1, status_msg = $2, extra = COALESCE($3, extra), \
          revoked_at = COALESCE($4, revoked_at), revoke_reason = COALESCE($5, revoke_reason) \
          WHERE owner_uin = $6 AND id = $7 AND status IN ({from})"
     );
-    let (revoked_at, reason) = (t.revocation.map(|r| r.at), t.revocation.map(|r| r.reason));
+    Ok(Guarded {
+        sql,
+        extra: t.extra.map(json).transpose()?,
+        revoked_at: t.revocation.map(|r| r.at),
+        reason: t.revocation.map(|r| r.reason),
+    })
+}
+
+/// Runs a transition inside the open transaction `$tx`: evaluates to whether the status matched
+/// (and then its log row and job are written too).
+macro_rules! run_transition {
+    ($tx:expr, $g:expr, $t:expr, $owner:expr, $id:expr, $now:expr) => {{
+        let (g, t) = ($g, $t);
+        let r = sqlx::query(&g.sql)
+            .bind(t.to)
+            .bind(t.msg)
+            .bind(&g.extra)
+            .bind(g.revoked_at)
+            .bind(g.reason)
+            .bind($owner)
+            .bind($id)
+            .execute(&mut *$tx)
+            .await
+            .map_err(db)?;
+        let applied = r.rows_affected() > 0;
+        if applied {
+            insert_log!(&mut *$tx, $owner, t.log, $now);
+            if let Some(rev) = t.revocation {
+                record_revocation!($tx, $owner, $id, rev);
+            }
+            if let Some((kind, deadline)) = t.job {
+                sqlx::query(
+                    "INSERT INTO jobs (kind, owner_uin, cert_id, state, run_at, deadline, attempts, lease_until, last_error) \
+                    VALUES ($1, $2, $3, 'queued', $4, $5, 0, 0, '')",
+                )
+                .bind(kind)
+                .bind($owner)
+                .bind($id)
+                .bind($now)
+                .bind(deadline)
+                .execute(&mut *$tx)
+                .await
+                .map_err(db)?;
+            }
+        }
+        applied
+    }};
+}
+
+pub(super) async fn transition(s: &SqlStore, owner_uin: &str, id: &str, t: &Transition<'_>, now: i64) -> Result<bool, StoreError> {
+    if t.from.is_empty() {
+        return Ok(false);
+    }
+    let g = guarded(t)?;
     with_pool!(s, p => {
         let _writer = s.writer().await;
         let mut tx = Tx::begin(p).await.map_err(db)?;
-        let r = sqlx::query(&sql).bind(t.to).bind(t.msg).bind(&extra).bind(revoked_at).bind(reason).bind(owner_uin).bind(id)
-            .execute(&mut *tx).await.map_err(db)?;
-        if r.rows_affected() == 0 {
+        if !run_transition!(tx, &g, t, owner_uin, id, now) {
             return Ok(false);
         }
-        insert_log!(&mut *tx, owner_uin, t.log, now);
-        if let Some(r) = t.revocation {
-            record_revocation!(tx, owner_uin, id, r);
+        tx.commit().await.map_err(db)?;
+        Ok(true)
+    })
+}
+
+/// The original's move to status 11 and the new pending order (its key, log row and validation job) in one transaction.
+pub(super) async fn reissue(s: &SqlStore, r: &Reissue<'_>, now: i64) -> Result<bool, StoreError> {
+    let g = guarded(r.mark)?;
+    let mut row = s.prepare(r.order, r.private_key, r.log, now)?;
+    row.job = Some((r.job_kind.to_string(), r.deadline));
+    let owner = r.order.owner_uin.as_str();
+    with_pool!(s, p => {
+        let _writer = s.writer().await;
+        let mut tx = Tx::begin(p).await.map_err(db)?;
+        if !run_transition!(tx, &g, r.mark, owner, r.original, now) {
+            return Ok(false);
         }
-        if let Some((kind, deadline)) = t.job {
-            sqlx::query("INSERT INTO jobs (kind, owner_uin, cert_id, state, run_at, deadline, attempts, lease_until, last_error) \
-                VALUES ($1, $2, $3, 'queued', $4, $5, 0, 0, '')")
-                .bind(kind).bind(owner_uin).bind(id).bind(now).bind(deadline)
-                .execute(&mut *tx).await.map_err(db)?;
+        insert_prepared!(tx, &row);
+        tx.commit().await.map_err(db)?;
+        Ok(true)
+    })
+}
+
+/// A pending revocation request approved and its certificate's transition (to status 10) in one transaction;
+/// false, with nothing changed, when the request was no longer pending or the certificate's status did not match.
+pub(super) async fn approve_revoke_request(
+    s: &SqlStore,
+    request_id: i64,
+    processor_comment: &str,
+    cert: (&str, &str),
+    t: &Transition<'_>,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let g = guarded(t)?;
+    let (owner, id) = cert;
+    with_pool!(s, p => {
+        let _writer = s.writer().await;
+        let mut tx = Tx::begin(p).await.map_err(db)?;
+        let decided = sqlx::query("UPDATE revoke_requests SET status = 'approved', processor_comment = $1, updated_at = $2 \
+            WHERE id = $3 AND owner_uin = $4 AND cert_id = $5 AND status = 'pending'")
+            .bind(processor_comment).bind(now).bind(request_id).bind(owner).bind(id).execute(&mut *tx).await.map_err(db)?;
+        if decided.rows_affected() == 0 || !run_transition!(tx, &g, t, owner, id, now) {
+            return Ok(false);
         }
         tx.commit().await.map_err(db)?;
         Ok(true)

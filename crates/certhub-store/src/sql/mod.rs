@@ -13,7 +13,7 @@ use certhub_core::model::{
     RevokeRequest, RevokedSerial, SerialStatus, StoredCrl, Tag,
 };
 use certhub_core::model::{ClaimState, SignatureClaim};
-use certhub_core::store::Transition;
+use certhub_core::store::{Reissue, Transition};
 use certhub_core::{Store, StoreError};
 use sqlx::Row;
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -613,6 +613,21 @@ impl Store for SqlStore {
 
     async fn transition(&self, owner_uin: &str, id: &str, t: &Transition<'_>, now: i64) -> Result<bool, StoreError> {
         lifecycle::transition(self, owner_uin, id, t, now).await
+    }
+
+    async fn reissue(&self, r: &Reissue<'_>, now: i64) -> Result<bool, StoreError> {
+        lifecycle::reissue(self, r, now).await
+    }
+
+    async fn approve_revoke_request(
+        &self,
+        request_id: i64,
+        processor_comment: &str,
+        cert: (&str, &str),
+        t: &Transition<'_>,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        lifecycle::approve_revoke_request(self, request_id, processor_comment, cert, t, now).await
     }
 
     async fn serial_status(&self, family: &str, serial: &str) -> Result<Option<SerialStatus>, StoreError> {

@@ -45,7 +45,7 @@ macro_rules! write {
                 $query.execute(replay.as_ref().unwrap_or(p)).await.map_err(db)?.rows_affected()
             }
             (Pool::Postgres(p), _) => {
-                let mut tx = p.begin().await.map_err(db)?;
+                let mut tx = super::tx::Tx::begin(p).await.map_err(db)?;
                 sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await.map_err(db)?;
                 let n = $query.execute(&mut *tx).await.map_err(db)?.rows_affected();
                 tx.commit().await.map_err(db)?;
