@@ -3,6 +3,7 @@
 pub mod cert;
 pub mod chain;
 pub mod csr;
+pub mod kdf;
 pub mod key;
 pub mod pem;
 
