@@ -104,6 +104,32 @@ class Server:
         return code
 
 
+_signed_until = {}
+_signed_lock = threading.Lock()
+
+
+class SpacedSslClient(ssl_client.SslClient):
+    """The official client, made to follow certhub's rule that a signature serves one request.
+
+    The SDK signs only content-type, host and the body with a one-second timestamp, so two calls
+    with the same parameters within one second carry the same signature whatever their action:
+    certhub answers the second as a replay of the first (or refuses it for another action).
+    A second call with the same key and parameters therefore waits for the next second."""
+
+    def call_json(self, action, params, *args, **kwargs):
+        key = (self.credential.secretId, json.dumps(params, sort_keys=True))
+        while True:
+            with _signed_lock:
+                if int(time.time()) > _signed_until.get(key, 0):
+                    break
+            time.sleep(0.05)
+        try:
+            return super().call_json(action, params, *args, **kwargs)
+        finally:
+            with _signed_lock:
+                _signed_until[key] = int(time.time())
+
+
 class Account:
     def __init__(self, server, name):
         self.server = server
@@ -115,7 +141,7 @@ class Account:
     def client(self, sign_method="TC3-HMAC-SHA256", req_method="POST"):
         hp = HttpProfile(endpoint=f"{self.server.host}:{self.server.port}", protocol="http", reqMethod=req_method)
         cp = ClientProfile(signMethod=sign_method, httpProfile=hp)
-        return ssl_client.SslClient(credential.Credential(self.secret_id, self.secret_key), "ap-guangzhou", cp)
+        return SpacedSslClient(credential.Credential(self.secret_id, self.secret_key), "ap-guangzhou", cp)
 
     def tccli(self, action, *args):
         tccli = os.path.join(os.path.dirname(sys.executable), "tccli")

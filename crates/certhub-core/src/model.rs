@@ -391,3 +391,34 @@ pub struct Issued {
     /// The leaf's serial, lower-case hex.
     pub serial: String,
 }
+
+/// The first use of a request signature within its window: what it was bound to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureClaim {
+    /// The key that signed (SecretId or Huawei AK).
+    pub key_id: String,
+    /// Hash of the signature (v3) or of the nonce (v1): what must not be used for another request.
+    pub signature: String,
+    /// Hash of what the signature was first used for (action, version, region, body...).
+    pub fingerprint: String,
+    /// The RequestId of the first answer.
+    pub request_id: String,
+    /// Unix seconds after which the signature has expired and the record may go.
+    pub expires_at: i64,
+}
+
+/// What the store knows of a signature when claiming it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimState {
+    /// Not seen before: the claim is now this caller's, and it must run the request.
+    Claimed,
+    /// Seen before: the first use's binding and, once it finished, its stored answer.
+    Seen {
+        /// Fingerprint of the first use.
+        fingerprint: String,
+        /// RequestId of the first use.
+        request_id: String,
+        /// The first answer's body, once it is known.
+        response: Option<Vec<u8>>,
+    },
+}

@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    Account, ApiKey, ApiKeySecret, CaRecord, CertQuery, CertRecord, DeleteTask, Issued, Job, KeyKind, LogQuery, NewLog, OperateLog,
-    Revocation, RevokeRequest, RevokedSerial, SerialStatus, StoredCrl,
+    Account, ApiKey, ApiKeySecret, CaRecord, CertQuery, CertRecord, ClaimState, DeleteTask, Issued, Job, KeyKind, LogQuery, NewLog,
+    OperateLog, Revocation, RevokeRequest, RevokedSerial, SerialStatus, SignatureClaim, StoredCrl,
 };
 
 /// Errors of the storage layer.
@@ -106,6 +106,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
     /// Leases up to `limit` due jobs of `kind` for `lease` seconds (several nodes never get the same job).
     async fn claim_jobs(&self, kind: &str, now: i64, lease: i64, limit: i64) -> Result<Vec<Job>, StoreError>;
+    /// Leases the certificate's queued job of `kind` now, due or not; `None` when there is none or another worker holds it.
+    async fn claim_cert_job(&self, kind: &str, cert_id: &str, now: i64, lease: i64) -> Result<Option<Job>, StoreError>;
     /// Runs the certificate's queued jobs at once.
     async fn hurry_jobs(&self, cert_id: &str, now: i64) -> Result<(), StoreError>;
     /// Puts a job back for `run_at`, recording why it has not finished.
@@ -154,6 +156,16 @@ pub trait Store: Send + Sync + 'static {
     async fn revoke_requests(&self, status: Option<&str>) -> Result<Vec<RevokeRequest>, StoreError>;
     /// Moves a pending request to `approved` or `rejected`; false when it was not pending.
     async fn decide_revoke_request(&self, id: i64, status: &str, processor_comment: &str, now: i64) -> Result<bool, StoreError>;
+
+    /// Claims a signature for one request (a unique insert, so exactly one caller on any node
+    /// gets `Claimed`); everyone else sees the first claim. An expired record counts as absent.
+    async fn claim_signature(&self, claim: &SignatureClaim, now: i64) -> Result<ClaimState, StoreError>;
+    /// Stores the answer of a claimed signature (sealed at rest: answers may hold private keys).
+    async fn finish_signature(&self, key_id: &str, signature: &str, response: &[u8]) -> Result<(), StoreError>;
+    /// Drops an unfinished claim whose request could not run to an answer, so it can be retried.
+    async fn release_signature(&self, key_id: &str, signature: &str) -> Result<(), StoreError>;
+    /// Deletes signature records that expired before `now`; returns how many.
+    async fn prune_signatures(&self, now: i64) -> Result<u64, StoreError>;
 }
 
 /// A status change that applies only while the certificate is in one of `from`.

@@ -12,6 +12,7 @@ pub mod logs;
 pub mod orders;
 pub mod replace;
 pub mod revoke;
+pub mod scheduler;
 mod secrets;
 pub mod status;
 pub mod tasks;

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::apply::{FILE_PATH, dv_auth_detail, system_log};
 use crate::logs::log_row;
-use crate::validation::{method_of, retry_delay};
+use crate::validation::{JOB_LEASE, method_of, retry_delay};
 use crate::{Caller, Service, ServiceError};
 
 /// The job kind that waits for a revocation's domain validation.
@@ -157,14 +157,8 @@ impl Service {
 
     /// Runs the due revocation jobs once: a revocation whose record is published completes.
     pub async fn run_revocations(&self) -> Result<usize, ServiceError> {
-        let now = self.now();
-        let mut done = 0;
-        for job in self.store.claim_jobs(REVOKE, now, 120, 16).await? {
-            if self.run_revocation(&job, now).await? {
-                done += 1;
-            }
-        }
-        Ok(done)
+        let jobs = self.store.claim_jobs(REVOKE, self.now(), JOB_LEASE, 16).await?;
+        self.run_jobs(jobs, |service, job| async move { service.run_revocation(&job, service.now()).await }).await
     }
 
     async fn run_revocation(&self, job: &Job, now: i64) -> Result<bool, ServiceError> {

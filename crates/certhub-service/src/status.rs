@@ -285,6 +285,12 @@ impl Service {
 
     /// Periodic upkeep: CRLs and OCSP answers nearing expiry are re-signed, and other nodes' newer CRLs picked up.
     pub async fn refresh_status(&self) -> Result<(), ServiceError> {
+        self.refresh_crls().await?;
+        self.refresh_ocsp().await
+    }
+
+    /// CRLs nearing expiry are re-signed, and other nodes' newer CRLs picked up.
+    pub async fn refresh_crls(&self) -> Result<(), ServiceError> {
         let now = self.now();
         for family in CaFamily::ALL {
             for root in [false, true] {
@@ -318,6 +324,12 @@ impl Service {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Cached OCSP answers nearing expiry are re-signed.
+    pub async fn refresh_ocsp(&self) -> Result<(), ServiceError> {
+        let now = self.now();
         let stale: Vec<Arc<CertId>> = self
             .status
             .ocsp

@@ -158,6 +158,18 @@ CREATE TABLE crl_marks (
 INSERT INTO crl_marks (ca, revision) SELECT DISTINCT ca_family, 1 FROM revocations;
 ALTER TABLE crls ADD COLUMN covered BIGINT NOT NULL DEFAULT 0;
 "#,
+    r#"
+CREATE TABLE signature_claims (
+    key_id TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    response BLOB_TYPE,
+    expires_at BIGINT NOT NULL,
+    PRIMARY KEY (key_id, signature)
+);
+CREATE INDEX signature_claims_expiry ON signature_claims(expires_at);
+"#,
 ];
 
 /// The migrations with the backend's types: `postgres` or SQLite otherwise.

@@ -74,35 +74,16 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
             tracing::error!(error = %e, "creating the CA hierarchies failed");
         }
     });
-    let worker_service = service.clone();
-    let worker = tokio::spawn(async move {
-        let mut tick: u64 = 0;
-        loop {
-            // CRLs and OCSP answers: re-signed ahead of expiry, other nodes' CRLs picked up (every ~5 s).
-            if tick % 10 == 0
-                && let Err(e) = worker_service.refresh_status().await
-            {
-                tracing::warn!(error = %e, "CRL/OCSP refresh");
-            }
-            tick = tick.wrapping_add(1);
-            if let Err(e) = worker_service.run_revocations().await {
-                tracing::warn!(error = %e, "revocation jobs");
-            }
-            if let Err(e) = worker_service.run_delete_tasks().await {
-                tracing::warn!(error = %e, "delete tasks");
-            }
-            if let Err(e) = worker_service.run_validations().await {
-                tracing::warn!(error = %e, "validation jobs");
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
-    });
+    // One task per kind of background work, each with its own deadline (see certhub_service::scheduler).
+    let scheduler = service.start_scheduler(certhub_service::scheduler::DEFAULT_PLAN);
+    let pruner = tokio::spawn(certhub_api::tencent::replay::prune_forever(service.clone()));
     let listener =
         tokio::net::TcpListener::bind(&settings.listen).await.map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(listen = %local, backend = store.backend(), public_url = %settings.public_url, "certhub serving");
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| format!("server error: {e}"))?;
-    worker.abort();
+    crate::edge::serve(listener, router(state), settings.edge, shutdown_signal()).await;
+    scheduler.stop().await;
+    pruner.abort();
     store.close().await;
     tracing::info!("stopped");
     Ok(())

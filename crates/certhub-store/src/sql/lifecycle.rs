@@ -12,6 +12,24 @@ use super::tx::Tx;
 use super::{Pool, SqlStore};
 
 pub(super) async fn claim_jobs(s: &SqlStore, kind: &str, now: i64, lease: i64, limit: i64) -> Result<Vec<Job>, StoreError> {
+    claim(s, "run_at <= $3", None, kind, now, lease, limit).await
+}
+
+pub(super) async fn claim_cert_job(s: &SqlStore, kind: &str, cert_id: &str, now: i64, lease: i64) -> Result<Option<Job>, StoreError> {
+    // Due or not: the caller asked for this certificate's check now.
+    Ok(claim(s, "cert_id = $5", Some(cert_id), kind, now, lease, 1).await?.into_iter().next())
+}
+
+/// Leases queued, unleased jobs of `kind` that also match `filter` (`$5` is `cert_id` when given).
+async fn claim(
+    s: &SqlStore,
+    filter: &str,
+    cert_id: Option<&str>,
+    kind: &str,
+    now: i64,
+    lease: i64,
+    limit: i64,
+) -> Result<Vec<Job>, StoreError> {
     // One statement: SQLite serialises writers; PostgreSQL skips rows another node holds.
     let lock = match s.pool {
         Pool::Postgres(_) => " FOR UPDATE SKIP LOCKED",
@@ -19,11 +37,15 @@ pub(super) async fn claim_jobs(s: &SqlStore, kind: &str, now: i64, lease: i64, l
     };
     let sql = format!(
         "UPDATE jobs SET lease_until = $1, attempts = attempts + 1 WHERE id IN \
-         (SELECT id FROM jobs WHERE kind = $2 AND state = 'queued' AND run_at <= $3 AND lease_until <= $3 ORDER BY run_at, id LIMIT $4{lock}) \
+         (SELECT id FROM jobs WHERE kind = $2 AND state = 'queued' AND {filter} AND lease_until <= $3 ORDER BY run_at, id LIMIT $4{lock}) \
          RETURNING id, kind, owner_uin, cert_id, run_at, deadline, attempts, last_error"
     );
     with_pool!(s, p => {
-        let rows = sqlx::query(&sql).bind(now + lease).bind(kind).bind(now).bind(limit).fetch_all(p).await.map_err(db)?;
+        let mut q = sqlx::query(&sql).bind(now + lease).bind(kind).bind(now).bind(limit);
+        if let Some(c) = cert_id {
+            q = q.bind(c);
+        }
+        let rows = q.fetch_all(p).await.map_err(db)?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             out.push(Job {

@@ -12,6 +12,7 @@ use certhub_core::model::{
     Account, ApiKey, ApiKeySecret, CaRecord, CertQuery, CertRecord, DeleteTask, Issued, Job, KeyKind, LogQuery, NewLog, OperateLog,
     RevokeRequest, RevokedSerial, SerialStatus, StoredCrl, Tag,
 };
+use certhub_core::model::{ClaimState, SignatureClaim};
 use certhub_core::store::Transition;
 use certhub_core::{Store, StoreError};
 use sqlx::Row;
@@ -48,6 +49,8 @@ pub struct SqlStore {
     write_lock: Option<Arc<tokio::sync::Mutex<()>>>,
     /// SQLite certificate inserts, committed many to a transaction (see `group`).
     group: Option<GroupCommit>,
+    /// SQLite connections for signature records only, without a disk sync per commit (see `replay`).
+    replay: Option<SqlitePool>,
 }
 
 /// Expands `$body` once per backend with `$pool` bound to the concrete pool.
@@ -61,11 +64,13 @@ macro_rules! with_pool {
 }
 
 mod lifecycle;
+mod replay;
 mod revocation;
 
 impl SqlStore {
     /// Connects to `url` (`sqlite://path` or `postgres://...`) and applies migrations.
     pub async fn connect(url: &str, cipher: Arc<KeyCipher>) -> Result<Self, StoreError> {
+        let mut replay = None;
         let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new().max_connections(16).after_release(release_check).connect(url).await.map_err(db)?;
             Pool::Postgres(pool)
@@ -77,7 +82,8 @@ impl SqlStore {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(std::time::Duration::from_secs(10));
-            let pool = SqlitePoolOptions::new().max_connections(8).after_release(release_check).connect_with(opts).await.map_err(db)?;
+            let pool = SqlitePoolOptions::new().max_connections(8).after_release(release_check).connect_with(opts.clone()).await.map_err(db)?;
+            replay = Some(replay::sqlite_pool(opts).await?);
             Pool::Sqlite(pool)
         } else {
             return Err(StoreError::Backend(format!("unsupported database URL scheme: {url}")));
@@ -89,7 +95,7 @@ impl SqlStore {
             }
             Pool::Postgres(_) => (None, None),
         };
-        let store = Self { pool, cipher, write_lock, group };
+        let store = Self { pool, cipher, write_lock, group, replay };
         store.migrate().await?;
         Ok(store)
     }
@@ -112,6 +118,9 @@ impl SqlStore {
 
     /// Closes every connection.
     pub async fn close(&self) {
+        if let Some(r) = &self.replay {
+            r.close().await;
+        }
         with_pool!(self, p => { p.close().await })
     }
 
@@ -582,6 +591,10 @@ impl Store for SqlStore {
         lifecycle::claim_jobs(self, kind, now, lease, limit).await
     }
 
+    async fn claim_cert_job(&self, kind: &str, cert_id: &str, now: i64, lease: i64) -> Result<Option<Job>, StoreError> {
+        lifecycle::claim_cert_job(self, kind, cert_id, now, lease).await
+    }
+
     async fn hurry_jobs(&self, cert_id: &str, now: i64) -> Result<(), StoreError> {
         lifecycle::hurry_jobs(self, cert_id, now).await
     }
@@ -659,5 +672,21 @@ impl Store for SqlStore {
 
     async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
         revocation::release_lease(self, name, holder).await
+    }
+
+    async fn claim_signature(&self, claim: &SignatureClaim, now: i64) -> Result<ClaimState, StoreError> {
+        replay::claim(self, claim, now).await
+    }
+
+    async fn finish_signature(&self, key_id: &str, signature: &str, response: &[u8]) -> Result<(), StoreError> {
+        replay::finish(self, key_id, signature, response).await
+    }
+
+    async fn release_signature(&self, key_id: &str, signature: &str) -> Result<(), StoreError> {
+        replay::release(self, key_id, signature).await
+    }
+
+    async fn prune_signatures(&self, now: i64) -> Result<u64, StoreError> {
+        replay::prune(self, now).await
     }
 }
