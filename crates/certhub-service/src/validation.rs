@@ -53,8 +53,9 @@ fn flag(cert: &CertRecord, key: &str) -> bool {
     cert.extra.get(key).and_then(Value::as_bool).unwrap_or(false)
 }
 
-/// How long a job stays leased to the worker that claimed it, seconds.
-pub(crate) const JOB_LEASE: i64 = 120;
+/// How long a job stays leased to the worker that claimed it, seconds: longer than `scheduler::JOB_DEADLINE`, and short
+/// because after a crash the dead process's jobs wait this long before another worker takes them.
+pub(crate) const JOB_LEASE: i64 = 45;
 /// How long CompleteCertificate waits for its order's check before leaving it to the background worker.
 pub const COMPLETE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(20);
 
