@@ -34,6 +34,14 @@ def publish(webroot, dv):
     publish_file(webroot, dv["DvAuthPath"], dv["DvAuthKey"], dv["DvAuthValue"])
 
 
+def assert_validity_months(c, cid, months):
+    """ValidityPeriod is the product's term in months, pending or issued, in all three describing actions."""
+    assert c.call_json("DescribeCertificate", {"CertificateId": cid})["Response"]["ValidityPeriod"] == months
+    assert c.call_json("DescribeCertificateDetail", {"CertificateId": cid})["Response"]["ValidityPeriod"] == months
+    listed = c.call_json("DescribeCertificates", {"CertIds": [cid]})["Response"]["Certificates"]
+    assert [x["ValidityPeriod"] for x in listed] == [months]
+
+
 @pytest.mark.parametrize("algo", ["ECC", "RSA"])
 def test_apply_file_validate_issue_download(dcv_server, webroot, workdir, algo):
     acct = Account(dcv_server, f"applicant-{algo}")
@@ -46,6 +54,7 @@ def test_apply_file_validate_issue_download(dcv_server, webroot, workdir, algo):
     cid = c.ApplyCertificate(req).CertificateId
     info = c.call_json("DescribeCertificate", {"CertificateId": cid})["Response"]
     assert (info["Status"], info["StatusMsg"], info["VerifyType"], info["PackageType"]) == (0, "PENDING-DCV", "FILE", "83")
+    assert_validity_months(c, cid, "3")
     dv = info["DvAuthDetail"]
     assert dv["DvAuthDomain"] == domain and dv["DvAuthPath"] == "/.well-known/pki-validation/"
     assert dv["DvAuths"][0]["DvAuthVerifyType"] == "FILE" and len(dv["DvAuthValue"]) > 20
@@ -57,6 +66,7 @@ def test_apply_file_validate_issue_download(dcv_server, webroot, workdir, algo):
     info = wait_status(c, cid, 1)
     assert info["Status"] == 1, info
     assert info["CertEndTime"] and info["SubjectAltName"] == [domain]
+    assert_validity_months(c, cid, "3")
     assert code_of(lambda: c.call_json("CompleteCertificate", {"CertificateId": cid})) == "FailedOperation.CertificateNotFoundOrAudited"
     # The issued chain verifies against certhub's root, and the generated key matches.
     family = "ecdsa" if algo == "ECC" else "rsa"

@@ -67,6 +67,11 @@ impl Profile {
         !names.is_empty() && names.len() <= self.max_names && wild_ok
     }
 
+    /// Validity in whole months, as the vendor reports it (`3` for 90 days, `12` for 365).
+    pub fn validity_months(&self) -> i64 {
+        (self.validity_days + 15) / 30
+    }
+
     /// True for the vendor's `Free` product.
     pub fn is_free(&self) -> bool {
         self.package_type == FREE_PACKAGE
@@ -222,6 +227,8 @@ mod tests {
         let p = for_package("83").expect("free");
         assert_eq!((p.level, p.coverage, p.keys, p.validity_days, p.max_names), (Level::Dv, Coverage::Single, Keys::Free, 90, 1));
         assert!(p.is_free());
+        assert_eq!(p.validity_months(), 3);
+        assert_eq!(for_package("14").map(|p| p.validity_months()), Some(12));
         assert!(p.admits(&["a.example.com".into()]));
         assert!(!p.admits(&["*.example.com".into()]));
         assert!(!p.admits(&["a.example.com".into(), "b.example.com".into()]));

@@ -89,6 +89,35 @@ fn chains_are_ordered_and_checked() {
 }
 
 #[test]
+fn a_signature_certhub_cannot_verify_is_never_reported_valid() {
+    let d = make_chain("rsa");
+    let dir = &d.0;
+    // The intermediate signed by the root with RSA-PSS, an algorithm certhub does not verify.
+    let pss = ["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32"];
+    let mut args = vec!["x509", "-req", "-in", "int.csr", "-CA", "root.crt", "-CAkey", "root.key", "-days", "30", "-extfile", "ca.ext"];
+    args.extend(pss);
+    args.extend(["-out", "int-pss.crt"]);
+    openssl(dir, &args);
+    let mut args = vec!["req", "-x509", "-new", "-key", "root.key", "-subj", "/CN=PSS Root", "-days", "30"];
+    args.extend(pss);
+    args.extend(["-out", "root-pss.crt"]);
+    openssl(dir, &args);
+    let (leaf, int_pss, root) = (read(dir, "leaf.crt"), read(dir, "int-pss.crt"), read(dir, "root.crt"));
+    let report = check_chain(&format!("{leaf}{int_pss}{root}"), &TrustStore::empty()).expect("check");
+    assert!(!report.valid, "an RSA-PSS link was reported valid");
+    assert!(report.problem.as_deref().is_some_and(|p| p.contains("cannot be verified")), "{:?}", report.problem);
+    let mut trust = TrustStore::empty();
+    trust.add_pem_bundle(&root);
+    let report = check_chain(&format!("{leaf}{int_pss}"), &trust).expect("check");
+    assert!(!report.valid && !report.trusted, "an RSA-PSS link to an anchor was reported valid");
+    let report = check_chain(&read(dir, "root-pss.crt"), &TrustStore::empty()).expect("check");
+    assert!(!report.valid, "an RSA-PSS self-signature was reported valid");
+    // Uploading such a chain still orders it by names.
+    let ordered = order_chain(parse_certificates(&format!("{root}{leaf}{int_pss}")).expect("parse")).expect("order");
+    assert_eq!(ordered.len(), 3);
+}
+
+#[test]
 fn sm2_certificate_and_key() {
     let dir = std::env::temp_dir().join(format!("certhub-pki-sm2-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

@@ -125,9 +125,7 @@ impl Service {
             return Err(ServiceError::MainDomainLimit(main, MAIN_DOMAIN_QUOTA));
         }
         // RSA key generation is slow: never on the request thread.
-        let (key_der, spki) = tokio::task::spawn_blocking(move || generate_key(family))
-            .await
-            .map_err(|e| ServiceError::Export(format!("key generation task: {e}")))??;
+        let (key_der, spki) = crate::blocking::run("key generation", move || generate_key(family)).await?;
         let id = ids::certificate_id();
         let dv = dv_auth_detail(method, &domain);
         let record = CertRecord {

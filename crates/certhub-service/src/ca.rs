@@ -22,9 +22,7 @@ impl Service {
             }
             let url = self.config.public_url.clone();
             let now = self.now();
-            let material = tokio::task::spawn_blocking(move || ca::generate(family, CA_ORG, &url, now))
-                .await
-                .map_err(|e| ServiceError::Export(format!("CA generation task failed: {e}")))??;
+            let material = crate::blocking::run("CA generation", move || Ok(ca::generate(family, CA_ORG, &url, now)?)).await?;
             let record = CaRecord {
                 family: family.as_str().to_string(),
                 root_der: material.root_der,

@@ -103,7 +103,11 @@ impl Service {
             return Err(PkiError::CertificateParse("no certificate".into()).into());
         };
         let key = match input.private_key_pem.as_deref().filter(|k| !k.trim().is_empty()) {
-            Some(pem) => Some(parse::parse_private_key(pem, input.key_password.as_deref())?),
+            Some(pem) => {
+                let (pem, password) = (pem.to_string(), input.key_password.clone());
+                // Decrypting runs the key's password KDF: costly by design, so off the async threads.
+                Some(crate::blocking::run("key decryption", move || Ok(parse::parse_private_key(&pem, password.as_deref())?)).await?)
+            }
             None if cert_type == "SVR" => {
                 return Err(ServiceError::MissingParameter("CertificatePrivateKey is required for SVR certificates".into()));
             }

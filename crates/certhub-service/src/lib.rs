@@ -2,6 +2,7 @@
 //! modify, download, delete) and the rules that go with them.
 
 pub mod apply;
+pub mod blocking;
 pub mod ca;
 pub mod certificates;
 pub mod downloads;

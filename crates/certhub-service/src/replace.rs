@@ -194,9 +194,7 @@ impl Service {
                 };
                 allowed(family, &format!("{algo} {}", parameter.as_deref().unwrap_or_default()))?;
                 // RSA key generation is slow: never on the request thread.
-                let (k, s) = tokio::task::spawn_blocking(move || generate_key(family))
-                    .await
-                    .map_err(|e| ServiceError::Export(format!("key generation task: {e}")))??;
+                let (k, s) = crate::blocking::run("key generation", move || generate_key(family)).await?;
                 Ok((Some(k), s, family))
             }
         }

@@ -26,6 +26,14 @@ pub enum MasterKeyError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The key file grants group or others access: anyone who can read it can open every key.
+    #[error("master key file {path} is readable by group or others (mode {mode:03o}); run `chmod 600 {path}`")]
+    Exposed {
+        /// The file.
+        path: String,
+        /// Its group/other permission bits.
+        mode: u32,
+    },
     /// The random generator failed.
     #[error("random generator failed")]
     Random,
@@ -62,9 +70,15 @@ impl KeyCipher {
         let path = dir.join("master.key");
         let io = |source| MasterKeyError::Io { path: path.display().to_string(), source };
         match std::fs::read_to_string(&path) {
-            Ok(s) => Self::from_hex(&s),
+            Ok(s) => {
+                let mode = crate::private_fs::shared_mode(&path).map_err(io)?;
+                if mode != 0 {
+                    return Err(MasterKeyError::Exposed { path: path.display().to_string(), mode });
+                }
+                Self::from_hex(&s)
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                std::fs::create_dir_all(dir).map_err(io)?;
+                crate::private_fs::create_private_dir(dir).map_err(io)?;
                 let mut kek = [0u8; 32];
                 SystemRandom::new().fill(&mut kek).map_err(|_| MasterKeyError::Random)?;
                 write_private_file(&path, hex::encode(kek).as_bytes()).map_err(io)?;
@@ -161,6 +175,14 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(dir.join("master.key")).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let key = dir.join("master.key");
+            std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+            let err = KeyCipher::load_or_create(&dir).expect_err("exposed key refused");
+            assert!(err.to_string().contains("chmod 600"), "{err}");
         }
         assert!(matches!(KeyCipher::from_hex("zz"), Err(MasterKeyError::Malformed)));
         let _ = std::fs::remove_dir_all(dir);

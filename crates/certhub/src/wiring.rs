@@ -19,8 +19,14 @@ pub fn cipher(settings: &StoreSettings) -> Result<KeyCipher, String> {
 
 /// Opens the store (creating the SQLite file and data directory when needed).
 pub async fn open(settings: &StoreSettings) -> Result<(Arc<SqlStore>, Arc<KeyCipher>), String> {
-    if settings.database_url.starts_with("sqlite:") {
-        std::fs::create_dir_all(&settings.data_dir).map_err(|e| format!("cannot create {}: {e}", settings.data_dir.display()))?;
+    if let Some(rest) = settings.database_url.strip_prefix("sqlite:") {
+        certhub_store::private_fs::create_private_dir(&settings.data_dir)
+            .map_err(|e| format!("cannot create {}: {e}", settings.data_dir.display()))?;
+        // SQLite creates its file with the umask's mode (often 0644); it holds sealed keys and API secrets.
+        let file = rest.trim_start_matches("//").split('?').next().unwrap_or_default();
+        if !file.is_empty() && !file.starts_with(':') {
+            certhub_store::private_fs::create_private_file(std::path::Path::new(file)).map_err(|e| format!("cannot create {file}: {e}"))?;
+        }
     }
     let cipher = Arc::new(cipher(settings)?);
     let store = SqlStore::connect(&settings.database_url, cipher.clone()).await.map_err(|e| e.to_string())?;

@@ -238,3 +238,30 @@ fn ca_hierarchies_are_listed_exported_and_verify() {
     let (ok, _, err) = certhub(&["ca", "export", "--data-dir", &dir, "--family", "dsa"]);
     assert!(!ok && err.contains("unknown CA family"));
 }
+
+#[cfg(unix)]
+#[test]
+fn data_directory_and_secrets_are_private_and_an_exposed_master_key_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = tmp();
+    let data = t.0.join("fresh/data");
+    let dir = data.to_string_lossy().to_string();
+    let (ok, _, err) = certhub(&["key", "create", "--data-dir", &dir, "--account", "alice"]);
+    assert!(ok, "{err}");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700, "data directory");
+    assert_eq!(mode(&data.join("certhub.db")), 0o600, "database file");
+    assert_eq!(mode(&data.join("master.key")), 0o600, "master key");
+    for exposed in [0o640, 0o604] {
+        std::fs::set_permissions(data.join("master.key"), std::fs::Permissions::from_mode(exposed)).expect("chmod");
+        let port = free_port().to_string();
+        let (ok, _, err) = certhub(&["serve", "--data-dir", &dir, "--listen", &format!("127.0.0.1:{port}")]);
+        assert!(!ok, "serve started with master.key mode {exposed:o}");
+        assert!(err.contains("master.key") && err.contains("chmod 600"), "{err}");
+        let (ok, _, err) = certhub(&["key", "list", "--data-dir", &dir]);
+        assert!(!ok && err.contains("chmod 600"), "{err}");
+    }
+    std::fs::set_permissions(data.join("master.key"), std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    let (ok, out, err) = certhub(&["key", "list", "--data-dir", &dir]);
+    assert!(ok && out.contains("AKID"), "{out}{err}");
+}

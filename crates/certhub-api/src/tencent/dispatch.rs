@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use super::actions::{self, Ctx};
 use super::request::Incoming;
-use super::{ApiError, params};
+use super::{ApiError, limits, params};
 use crate::AppState;
 
 /// The future an action handler returns.
@@ -35,6 +35,7 @@ macro_rules! typed {
     ($f:path) => {{
         fn handler(ctx: Ctx, raw: Value) -> HandlerFuture {
             Box::pin(async move {
+                limits::check(&raw)?;
                 let req = params::decode(raw)?;
                 let resp = $f(&ctx, req).await?;
                 actions::to_fields(&resp)

@@ -5,6 +5,7 @@ pub mod actions;
 pub mod dispatch;
 pub mod envelope;
 pub mod errors;
+pub mod limits;
 pub mod params;
 pub mod request;
 pub mod sign;

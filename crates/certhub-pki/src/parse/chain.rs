@@ -77,25 +77,55 @@ fn aws_alg(sig_oid: &str, issuer: KeyAlgorithm) -> Option<&'static dyn Verificat
     })
 }
 
-/// True when `issuer`'s name and key issued `child` (the signature verifies).
-pub fn verify_issued_by(child: &ParsedCert, issuer: &ParsedCert) -> bool {
+/// What checking one link's signature found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkCheck {
+    /// The issuer's key verifies the child's signature.
+    Verified,
+    /// Names differ, or the signature does not verify (or does not fit the issuer's key).
+    Invalid,
+    /// The signature algorithm is one certhub cannot verify (RSA-PSS, ...): nothing is known.
+    Unverifiable,
+}
+
+/// Signature algorithms `check_link` knows; one of these over the wrong key type is invalid, not unknown.
+const KNOWN_SIGNATURES: &[&str] = &[
+    "1.2.840.113549.1.1.5",
+    "1.2.840.113549.1.1.11",
+    "1.2.840.113549.1.1.12",
+    "1.2.840.113549.1.1.13",
+    "1.2.840.10045.4.3.2",
+    "1.2.840.10045.4.3.3",
+    "1.2.840.10045.4.3.4",
+    "1.2.156.10197.1.501",
+];
+
+/// Checks that `issuer`'s name and key issued `child`.
+pub fn check_link(child: &ParsedCert, issuer: &ParsedCert) -> LinkCheck {
     if child.issuer_raw != issuer.subject_raw {
-        return false;
+        return LinkCheck::Invalid;
     }
-    let Some(key) = issuer.public_key_bits() else { return false };
-    if child.signature_oid == "1.2.156.10197.1.501" && issuer.key_algorithm == KeyAlgorithm::Sm2 {
+    let Some(key) = issuer.public_key_bits() else { return LinkCheck::Invalid };
+    let verified = if child.signature_oid == "1.2.156.10197.1.501" && issuer.key_algorithm == KeyAlgorithm::Sm2 {
         let (Ok(vk), Ok(sig)) =
             (sm2::dsa::VerifyingKey::from_sec1_bytes(SM2_DEFAULT_DISTID, key), sm2::dsa::Signature::from_der(&child.signature))
         else {
-            return false;
+            return LinkCheck::Invalid;
         };
-        return vk.verify(&child.tbs, &sig).is_ok();
-    }
-    match aws_alg(&child.signature_oid, issuer.key_algorithm) {
-        Some(alg) => UnparsedPublicKey::new(alg, key).verify(&child.tbs, &child.signature).is_ok(),
-        // An algorithm we cannot check (RSA-PSS, ...) is judged by names alone.
-        None => true,
-    }
+        vk.verify(&child.tbs, &sig).is_ok()
+    } else {
+        match aws_alg(&child.signature_oid, issuer.key_algorithm) {
+            Some(alg) => UnparsedPublicKey::new(alg, key).verify(&child.tbs, &child.signature).is_ok(),
+            None if KNOWN_SIGNATURES.contains(&child.signature_oid.as_str()) => false,
+            None => return LinkCheck::Unverifiable,
+        }
+    };
+    if verified { LinkCheck::Verified } else { LinkCheck::Invalid }
+}
+
+/// True only when `issuer`'s name and key verifiably issued `child`.
+pub fn verify_issued_by(child: &ParsedCert, issuer: &ParsedCert) -> bool {
+    check_link(child, issuer) == LinkCheck::Verified
 }
 
 /// Orders certificates leaf first, each followed by its issuer; every certificate must take part.
@@ -124,7 +154,8 @@ pub fn order_chain(certs: Vec<ParsedCert>) -> Result<Vec<ParsedCert>, PkiError> 
             break;
         }
         let Some(pos) = pool.iter().position(|p| p.subject_raw == last.issuer_raw) else { break };
-        if !verify_issued_by(last, &pool[pos]) {
+        // A link certhub cannot verify still orders by names; `check_chain` never calls it valid.
+        if check_link(last, &pool[pos]) == LinkCheck::Invalid {
             return Err(PkiError::Chain(format!(
                 "the signature of \"{}\" does not verify with \"{}\"",
                 last.display_name(),
@@ -174,16 +205,24 @@ pub fn check_chain(text: &str, trust: &TrustStore) -> Result<ChainReport, PkiErr
     let Some(top) = ordered.last() else {
         return Err(PkiError::CertificateParse("no certificate".into()));
     };
-    if top.is_self_issued() {
-        let self_signed = verify_issued_by(top, top);
-        let trusted = trust.contains(top);
+    if let Some(child) = ordered.windows(2).find(|w| check_link(&w[0], &w[1]) != LinkCheck::Verified).map(|w| &w[0]) {
         return Ok(ChainReport {
-            valid: self_signed,
-            trusted,
+            valid: false,
+            trusted: false,
             names,
             missing_issuer: None,
-            problem: (!self_signed).then(|| "the root's self-signature does not verify".into()),
+            problem: Some(format!("the signature of \"{}\" ({}) cannot be verified", child.display_name(), child.signature_oid)),
         });
+    }
+    if top.is_self_issued() {
+        let self_signed = check_link(top, top);
+        let trusted = trust.contains(top);
+        let problem = match self_signed {
+            LinkCheck::Verified => None,
+            LinkCheck::Invalid => Some("the root's self-signature does not verify".into()),
+            LinkCheck::Unverifiable => Some(format!("the root's self-signature ({}) cannot be verified", top.signature_oid)),
+        };
+        return Ok(ChainReport { valid: problem.is_none(), trusted, names, missing_issuer: None, problem });
     }
     if let Some(anchor) = trust.issuer_of(top) {
         names.push(anchor.display_name());

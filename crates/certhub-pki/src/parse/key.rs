@@ -62,6 +62,7 @@ pub fn parse_private_key(text: &str, password: Option<&str>) -> Result<ParsedKey
             let pw = password.ok_or(PkiError::KeyPasswordRequired)?;
             let info = pkcs8::EncryptedPrivateKeyInfoRef::try_from(body.as_slice())
                 .map_err(|e| PkiError::KeyParse(format!("encrypted PKCS#8: {e}")))?;
+            super::kdf::check_cost(&info.encryption_algorithm)?;
             let doc = info.decrypt(pw.as_bytes()).map_err(|_| PkiError::KeyDecrypt("wrong password or unsupported encryption".into()))?;
             (doc.as_bytes().to_vec(), true)
         }

@@ -3,11 +3,12 @@
 pub mod cert;
 pub mod chain;
 pub mod csr;
+pub mod kdf;
 pub mod key;
 pub mod pem;
 
 pub use cert::{KeyAlgorithm, ParsedCert, parse_certificates};
-pub use chain::{ChainReport, TrustStore, check_chain, order_chain, verify_issued_by};
+pub use chain::{ChainReport, LinkCheck, TrustStore, check_chain, check_link, order_chain, verify_issued_by};
 pub use csr::{ParsedCsr, parse_csr};
 pub use key::{ParsedKey, ec_private_scalar, parse_private_key};
 

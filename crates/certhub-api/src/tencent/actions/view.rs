@@ -53,8 +53,12 @@ pub fn status_msg(c: &CertRecord) -> Option<String> {
     (!c.status_msg.is_empty()).then(|| c.status_msg.clone())
 }
 
-/// Validity in whole months, as a string.
+/// Validity in whole months, as a string: the product's term once the product is known
+/// (a pending order included), else the uploaded certificate's own dates.
 pub fn validity_months(c: &CertRecord) -> Option<String> {
+    if let Some(profile) = c.package_type.as_deref().and_then(certhub_core::profile::for_package) {
+        return Some(profile.validity_months().to_string());
+    }
     match (c.not_before, c.not_after) {
         (Some(b), Some(a)) if a > b => Some(((a - b + 15 * 86_400) / (30 * 86_400)).to_string()),
         _ => None,
