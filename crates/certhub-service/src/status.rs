@@ -15,6 +15,7 @@ use certhub_pki::ocsp::{self, CertId, CertStatus, HashAlg, Responder};
 use certhub_pki::parse::ParsedCert;
 use serde_json::Value;
 
+use crate::ocsp_cache::OcspCache;
 use crate::{Service, ServiceError};
 
 /// A CRL is valid this long.
@@ -53,8 +54,9 @@ pub struct StatusCache {
     node: std::sync::OnceLock<String>,
     issuers: RwLock<Vec<Arc<Issuer>>>,
     crls: RwLock<HashMap<String, Arc<StoredCrl>>>,
-    /// Keyed by the CertID as sent (hash algorithm included), grouped by serial so a revocation drops them all.
-    ocsp: RwLock<HashMap<String, HashMap<Vec<u8>, OcspAnswer>>>,
+    /// Keyed by the CertID as sent (hash algorithm included), grouped by serial so a revocation drops them all;
+    /// bounded, and only for serials certhub issued.
+    ocsp: OcspCache<OcspAnswer>,
 }
 
 impl Service {
@@ -106,7 +108,7 @@ impl Service {
     async fn ocsp_answer(&self, id: &CertId) -> Result<Option<OcspAnswer>, ServiceError> {
         let now = self.now();
         let serial = ocsp::serial_hex(&id.serial);
-        if let Some(a) = self.status.ocsp.read().ok().and_then(|m| m.get(&serial).and_then(|g| g.get(&id.der)).cloned())
+        if let Some(a) = self.status.ocsp.get(&serial, &id.der)
             && now - a.this_update < OCSP_REFRESH
         {
             return Ok(Some(a));
@@ -124,6 +126,7 @@ impl Service {
                 None => CertStatus::Good,
             },
         };
+        let known = !matches!(status, CertStatus::Unknown);
         let issuer = issuer.clone();
         let id = Arc::new(id.clone());
         let signed_id = id.clone();
@@ -135,8 +138,9 @@ impl Service {
         .map_err(|e| ServiceError::Export(format!("OCSP signing task: {e}")))??;
         let key = id.der.clone();
         let answer = OcspAnswer { id, der: Arc::new(der), this_update: now };
-        if let Ok(mut m) = self.status.ocsp.write() {
-            m.entry(serial).or_default().insert(key, answer.clone());
+        // Answers for serials certhub never issued are signed each time: anyone can ask for any number of them.
+        if known {
+            self.status.ocsp.insert(&serial, key, answer.clone());
         }
         Ok(Some(answer))
     }
@@ -256,10 +260,8 @@ impl Service {
 
     /// After a revocation: the certificate's OCSP answers are re-signed and its CA's CRL regenerated, now.
     pub(crate) async fn published_revocation(&self, cert: &CertRecord) {
-        if let Some(serial) = &cert.serial
-            && let Ok(mut m) = self.status.ocsp.write()
-        {
-            m.remove(serial);
+        if let Some(serial) = &cert.serial {
+            self.status.ocsp.remove(serial);
         }
         let family = cert.extra.get("family").and_then(Value::as_str).and_then(CaFamily::parse);
         if let Some(family) = family {
@@ -276,6 +278,11 @@ impl Service {
         }
     }
 
+    /// Serials whose OCSP answers this process holds.
+    pub fn ocsp_cached(&self) -> usize {
+        self.status.ocsp.len()
+    }
+
     /// Periodic upkeep: CRLs and OCSP answers nearing expiry are re-signed, and other nodes' newer CRLs picked up.
     pub async fn refresh_status(&self) -> Result<(), ServiceError> {
         let now = self.now();
@@ -288,9 +295,7 @@ impl Service {
                         // A newer CRL from another node (or the CLI) means a revocation happened there:
                         // answers cached here may say `good` for it, so they are dropped and re-signed on demand.
                         if known.is_none_or(|n| n < number) {
-                            if let Ok(mut m) = self.status.ocsp.write() {
-                                m.clear();
-                            }
+                            self.status.ocsp.clear();
                             if let Some(c) = self.store.crl(&name).await? {
                                 self.cache_crl(&name, Arc::new(c));
                             }
@@ -303,12 +308,7 @@ impl Service {
                 }
             }
         }
-        let stale: Vec<Arc<CertId>> = self
-            .status
-            .ocsp
-            .read()
-            .map(|m| m.values().flat_map(|g| g.values()).filter(|a| now - a.this_update >= OCSP_REFRESH).map(|a| a.id.clone()).collect())
-            .unwrap_or_default();
+        let stale: Vec<Arc<CertId>> = self.status.ocsp.collect(|a| (now - a.this_update >= OCSP_REFRESH).then(|| a.id.clone()));
         for id in stale {
             let _ = self.ocsp_answer(&id).await;
         }
