@@ -10,6 +10,7 @@ pub mod error;
 pub mod issue;
 pub mod keys;
 pub mod logs;
+pub mod ocsp_cache;
 pub mod orders;
 pub mod replace;
 pub mod revoke;

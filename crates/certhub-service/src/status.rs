@@ -19,6 +19,7 @@ use certhub_pki::ocsp::{self, CertId, CertStatus, HashAlg, Responder};
 use certhub_pki::parse::ParsedCert;
 use serde_json::Value;
 
+use crate::ocsp_cache::OcspCache;
 use crate::{Service, ServiceError};
 
 /// A CRL is valid this long.
@@ -57,8 +58,9 @@ pub struct StatusCache {
     node: std::sync::OnceLock<String>,
     issuers: RwLock<Vec<Arc<Issuer>>>,
     crls: RwLock<HashMap<String, Arc<StoredCrl>>>,
-    /// Keyed by the CertID as sent (hash algorithm included), grouped by serial so a revocation drops them all.
-    ocsp: RwLock<HashMap<String, HashMap<Vec<u8>, OcspAnswer>>>,
+    /// Keyed by the CertID as sent (hash algorithm included), grouped by serial so a revocation drops them all;
+    /// bounded, and only for serials certhub issued.
+    ocsp: OcspCache<OcspAnswer>,
 }
 
 impl Service {
@@ -110,7 +112,7 @@ impl Service {
     async fn ocsp_answer(&self, id: &CertId) -> Result<Option<OcspAnswer>, ServiceError> {
         let now = self.now();
         let serial = ocsp::serial_hex(&id.serial);
-        if let Some(a) = self.status.ocsp.read().ok().and_then(|m| m.get(&serial).and_then(|g| g.get(&id.der)).cloned())
+        if let Some(a) = self.status.ocsp.get(&serial, &id.der)
             && now - a.this_update < OCSP_REFRESH
         {
             return Ok(Some(a));
@@ -128,6 +130,7 @@ impl Service {
                 None => CertStatus::Good,
             },
         };
+        let known = !matches!(status, CertStatus::Unknown);
         let issuer = issuer.clone();
         let id = Arc::new(id.clone());
         let signed_id = id.clone();
@@ -139,8 +142,9 @@ impl Service {
         .map_err(|e| ServiceError::Export(format!("OCSP signing task: {e}")))??;
         let key = id.der.clone();
         let answer = OcspAnswer { id, der: Arc::new(der), this_update: now };
-        if let Ok(mut m) = self.status.ocsp.write() {
-            m.entry(serial).or_default().insert(key, answer.clone());
+        // Answers for serials certhub never issued are signed each time: anyone can ask for any number of them.
+        if known {
+            self.status.ocsp.insert(&serial, key, answer.clone());
         }
         Ok(Some(answer))
     }
@@ -263,10 +267,8 @@ impl Service {
 
     /// After a revocation: the certificate's OCSP answers are re-signed and its CA's CRL regenerated, now.
     pub(crate) async fn published_revocation(&self, cert: &CertRecord) {
-        if let Some(serial) = &cert.serial
-            && let Ok(mut m) = self.status.ocsp.write()
-        {
-            m.remove(serial);
+        if let Some(serial) = &cert.serial {
+            self.status.ocsp.remove(serial);
         }
         let family = cert.extra.get("family").and_then(Value::as_str).and_then(CaFamily::parse);
         if let Some(family) = family {
@@ -281,6 +283,11 @@ impl Service {
                 let _ = self.ocsp_answer(&id).await;
             }
         }
+    }
+
+    /// Serials whose OCSP answers this process holds.
+    pub fn ocsp_cached(&self) -> usize {
+        self.status.ocsp.len()
     }
 
     /// Periodic upkeep: CRLs and OCSP answers nearing expiry are re-signed, and other nodes' newer CRLs picked up.
@@ -306,17 +313,15 @@ impl Service {
                         if known.is_some_and(|n| n >= number) {
                             continue;
                         }
-                        if let Ok(mut m) = self.status.ocsp.write() {
-                            m.clear();
-                        }
+                        self.status.ocsp.clear();
                         if let Some(c) = self.store.crl(&name).await? {
                             self.cache_crl(&name, Arc::new(c));
                         }
                     }
                     _ if self.store.ca(family.as_str()).await?.is_some() => {
-                        if stale && let Ok(mut m) = self.status.ocsp.write() {
+                        if stale {
                             // The revocation was made elsewhere: answers cached here may still say `good`.
-                            m.clear();
+                            self.status.ocsp.clear();
                         }
                         self.generate_crl_when_due(family, root).await?;
                     }
@@ -330,12 +335,7 @@ impl Service {
     /// Cached OCSP answers nearing expiry are re-signed.
     pub async fn refresh_ocsp(&self) -> Result<(), ServiceError> {
         let now = self.now();
-        let stale: Vec<Arc<CertId>> = self
-            .status
-            .ocsp
-            .read()
-            .map(|m| m.values().flat_map(|g| g.values()).filter(|a| now - a.this_update >= OCSP_REFRESH).map(|a| a.id.clone()).collect())
-            .unwrap_or_default();
+        let stale: Vec<Arc<CertId>> = self.status.ocsp.collect(|a| (now - a.this_update >= OCSP_REFRESH).then(|| a.id.clone()));
         for id in stale {
             let _ = self.ocsp_answer(&id).await;
         }
