@@ -19,6 +19,7 @@ command -v named >/dev/null || [ -x /usr/sbin/named ] || missing+=(bind9)
 command -v nsupdate >/dev/null || missing+=(bind9-dnsutils)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+command -v npm >/dev/null || missing+=(nodejs npm)
 if ((${#missing[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -q
@@ -39,6 +40,16 @@ if [[ -f $REQ ]]; then
     .venv/bin/pip list --disable-pip-version-check 2>/dev/null | grep -iE 'tencentcloud-sdk-python-(ssl|common)|tccli|pytest' || true
 fi
 
+stage "node.js SDK (tests/e2e/node)"
+NODE_DIR=tests/e2e/node
+stamp=$NODE_DIR/node_modules/.package.sha256
+want=$(sha256sum "$NODE_DIR/package.json" | cut -d' ' -f1)
+if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
+    npm install --prefix "$NODE_DIR" --no-audit --no-fund --no-save --loglevel=error
+    echo "$want" > "$stamp"
+fi
+echo "node $(node --version), tencentcloud-sdk-nodejs $(node -p "require('./$NODE_DIR/node_modules/tencentcloud-sdk-nodejs/package.json').version")"
+
 stage "postgresql"
 export CERTHUB_TEST_PG_URL=${CERTHUB_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}
 if pg_isready -h 127.0.0.1 -p 5432 -t 10; then
@@ -57,6 +68,11 @@ if [[ ${CERTHUB_SKIP_CARGO:-} != 1 ]]; then
     cargo build --workspace --all-targets
     stage "cargo test"
     cargo test --workspace
+fi
+
+if [[ ${CERTHUB_SKIP_FUZZ:-} != 1 ]]; then
+    stage "fuzz targets: a short run of each from its seed corpus"
+    bash scripts/fuzz.sh smoke
 fi
 
 if [[ -d tests/e2e ]]; then

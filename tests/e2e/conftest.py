@@ -66,14 +66,14 @@ def publish_file(web, path, key, value):
 
 
 class Server:
-    def __init__(self, data_dir, multiplier="0", extra=(), env=None):
+    def __init__(self, data_dir, multiplier="0", extra=(), env=None, log_path=None, port=None):
         if not os.path.exists(BIN):
             pytest.exit(f"certhub binary not found at {BIN}; build it with `cargo build -p certhub`", returncode=1)
         self.data_dir = data_dir
-        self.port = free_port()
+        self.port = port or free_port()
         self.host = "127.0.0.1"
         self.url = f"http://{self.host}:{self.port}"
-        self.log = open(os.path.join(data_dir, "serve.log"), "w")
+        self.log = open(log_path or os.path.join(data_dir, "serve.log"), "w")
         self.proc = subprocess.Popen(
             [BIN, "serve", "--listen", f"{self.host}:{self.port}", "--data-dir", data_dir,
              "--public-url", self.url, "--rate-limit-multiplier", multiplier, *extra],
@@ -104,6 +104,32 @@ class Server:
         return code
 
 
+_signed_until = {}
+_signed_lock = threading.Lock()
+
+
+class SpacedSslClient(ssl_client.SslClient):
+    """The official client, made to follow certhub's rule that a signature serves one request.
+
+    The SDK signs only content-type, host and the body with a one-second timestamp, so two calls
+    with the same parameters within one second carry the same signature whatever their action:
+    certhub answers the second as a replay of the first (or refuses it for another action).
+    A second call with the same key and parameters therefore waits for the next second."""
+
+    def call_json(self, action, params, *args, **kwargs):
+        key = (self.credential.secretId, json.dumps(params, sort_keys=True))
+        while True:
+            with _signed_lock:
+                if int(time.time()) > _signed_until.get(key, 0):
+                    break
+            time.sleep(0.05)
+        try:
+            return super().call_json(action, params, *args, **kwargs)
+        finally:
+            with _signed_lock:
+                _signed_until[key] = int(time.time())
+
+
 class Account:
     def __init__(self, server, name):
         self.server = server
@@ -115,7 +141,7 @@ class Account:
     def client(self, sign_method="TC3-HMAC-SHA256", req_method="POST"):
         hp = HttpProfile(endpoint=f"{self.server.host}:{self.server.port}", protocol="http", reqMethod=req_method)
         cp = ClientProfile(signMethod=sign_method, httpProfile=hp)
-        return ssl_client.SslClient(credential.Credential(self.secret_id, self.secret_key), "ap-guangzhou", cp)
+        return SpacedSslClient(credential.Credential(self.secret_id, self.secret_key), "ap-guangzhou", cp)
 
     def tccli(self, action, *args):
         tccli = os.path.join(os.path.dirname(sys.executable), "tccli")

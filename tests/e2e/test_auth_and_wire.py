@@ -10,10 +10,9 @@ from tencentcloud.common import credential
 from tencentcloud.common.exception.tencent_cloud_sdk_exception import TencentCloudSDKException
 from tencentcloud.common.profile.client_profile import ClientProfile
 from tencentcloud.common.profile.http_profile import HttpProfile
-from tencentcloud.ssl.v20191205 import ssl_client
 
 import signing
-from conftest import BIN, SIGN_METHODS, Account, Server
+from conftest import BIN, SIGN_METHODS, Account, Server, SpacedSslClient
 
 
 def code_of(fn):
@@ -24,7 +23,7 @@ def code_of(fn):
 
 def client_with(server, sid, skey, sign_method="TC3-HMAC-SHA256"):
     hp = HttpProfile(endpoint=f"{server.host}:{server.port}", protocol="http")
-    return ssl_client.SslClient(credential.Credential(sid, skey), "ap-guangzhou", ClientProfile(signMethod=sign_method, httpProfile=hp))
+    return SpacedSslClient(credential.Credential(sid, skey), "ap-guangzhou", ClientProfile(signMethod=sign_method, httpProfile=hp))
 
 
 @pytest.mark.parametrize("sign_method", SIGN_METHODS)
@@ -119,9 +118,10 @@ def test_rate_limit(workdir):
         acct = Account(s, "busy")
         c = acct.client()
         codes = []
-        for _ in range(25):
+        for i in range(25):
             try:
-                c.call_json("DescribeCertificates", {})
+                # Distinct parameters: the same ones within a second would be one signature, answered once.
+                c.call_json("DescribeCertificates", {"Limit": 10 + i})
                 codes.append(None)
             except TencentCloudSDKException as e:
                 codes.append(e.code)

@@ -337,3 +337,34 @@ def test_ocsp_and_crl_endpoints_take_hostile_input(srv):
     # The intermediates' CRL (signed by the root) exists and is current.
     with urllib.request.urlopen(srv.url + "/crl/ecdsa-p256-root.crl", timeout=10) as r:
         assert r.status == 200 and r.read()[:1] == b"\x30"
+
+
+def test_deleting_a_revoked_certificate_keeps_it_revoked(workdir, web):
+    """Revoke, delete the certificate, let another revocation regenerate the CRL, restart: the first serial is
+    still in the CRL and OCSP (no cached answer left after the restart) still says revoked."""
+    data = os.path.join(workdir, "revoke-kept-data")
+    os.makedirs(data)
+    extra = ("--dcv-http-port", str(web[1]), "--dcv-connect-to", "127.0.0.1")
+    s = Server(data, extra=extra)
+    try:
+        acct = Account(s, "kept")
+        hw = json.loads(s.cli("key", "create", "--account", "kept", "--kind", "huawei", "--json"))
+        cid, d = issue(acct, web, "deleted.kept.revoke.test", workdir)
+        other, _ = issue(acct, web, "other.kept.revoke.test", workdir)
+        assert huawei_revoke(s, hw["SecretId"], hw["SecretKey"], cid, {"reason": "keyCompromise"})[0] == 200
+        c = acct.client()
+        assert c.call_json("DeleteCertificate", {"CertificateId": cid})["Response"]["DeleteResult"] is True
+        assert code_of(lambda: c.call_json("DescribeCertificate", {"CertificateId": cid})) == "FailedOperation.CertificateNotFound"
+        # The next CRL (made by another revocation) still lists the deleted certificate's serial.
+        assert huawei_revoke(s, hw["SecretId"], hw["SecretKey"], other, {"reason": "superseded"})[0] == 200
+        assert s.stop() == 0
+        # The same port: the CRL URL inside the certificate names it.
+        s = Server(data, extra=extra, port=s.port)
+        listing, ok, out = crl_check(s, d)
+        assert serial_of(d) in listing.upper().replace(":", "") and "Key Compromise" in listing, listing
+        assert not ok and "certificate revoked" in out, out
+        text = ocsp(s, d)
+        assert ": revoked" in text and "Reason: keyCompromise" in text, text
+    finally:
+        if s.proc.poll() is None:
+            s.stop()

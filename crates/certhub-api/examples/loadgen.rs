@@ -1,12 +1,29 @@
 //! A bounded load generator for the Tencent door on loopback: keep-alive
-//! connections replaying one TC3-signed request (valid for the 5-minute skew
-//! window), reporting requests per second and latency percentiles.
+//! connections sending TC3-signed requests, reporting requests per second and
+//! latency percentiles. Every request carries its own signature (the server
+//! answers a repeated signature from its replay record instead of running the
+//! action again), made distinct by trailing JSON whitespace that encodes the
+//! request's number.
 //!
 //! `cargo run --release -p certhub-api --example loadgen -- HOST:PORT SECRET_ID SECRET_KEY ACTION BODY CONNECTIONS SECONDS`
 
 mod common;
 
 use certhub_api::tencent::sign;
+
+/// `body` followed by JSON whitespace spelling `n` in base 4, so each `n` gives a distinct signature.
+fn distinct_body(body: &str, n: u64) -> String {
+    const WS: [char; 4] = [' ', '\t', '\n', '\r'];
+    let mut out = body.to_string();
+    let mut n = n;
+    loop {
+        out.push(WS[(n % 4) as usize]);
+        n /= 4;
+        if n == 0 {
+            return out;
+        }
+    }
+}
 
 fn signed_request(host: &str, id: &str, key: &str, action: &str, body: &str) -> Vec<u8> {
     let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
@@ -37,7 +54,9 @@ async fn main() {
         std::process::exit(2);
     }
     let (host, conns, secs) = (a[1].clone(), a[6].parse::<usize>().unwrap_or(32), a[7].parse::<u64>().unwrap_or(10).min(120));
-    let req = signed_request(&host, &a[2], &a[3], &a[4], &a[5]);
+    let (target, id, key, action, body) = (host.clone(), a[2].clone(), a[3].clone(), a[4].clone(), a[5].clone());
+    let request = move |n| signed_request(&target, &id, &key, &action, &distinct_body(&body, n));
     // Anything but HTTP 200 without an error envelope counts as an error.
-    common::run(&host, req, conns, secs, |r| r.head.starts_with("http/1.1 200") && !r.body.windows(8).any(|w| w == b"\"Error\":")).await;
+    common::run(&host, request, conns, secs, |r| r.head.starts_with("http/1.1 200") && !r.body.windows(8).any(|w| w == b"\"Error\":"))
+        .await;
 }

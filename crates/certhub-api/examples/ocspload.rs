@@ -26,8 +26,16 @@ async fn main() {
             .into_bytes();
     request.extend_from_slice(&body);
     // HTTP 200 carrying SEQUENCE { ENUMERATED 0 (successful), [0] responseBytes }.
-    common::run(&addr, request, conns, secs, |r| {
-        r.head.split_whitespace().nth(1) == Some("200") && r.body.len() > 8 && r.body.windows(3).take(6).any(|w| w == [0x0a, 0x01, 0x00])
-    })
+    common::run(
+        &addr,
+        move |_| request.clone(),
+        conns,
+        secs,
+        |r| {
+            r.head.split_whitespace().nth(1) == Some("200")
+                && r.body.len() > 8
+                && r.body.windows(3).take(6).any(|w| w == [0x0a, 0x01, 0x00])
+        },
+    )
     .await;
 }

@@ -61,8 +61,8 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<(Caller, 
     Ok((Caller { owner_uin: key.key.owner_uin.clone(), app_id: key.key.app_id, credential: key.key.secret_id.clone() }, admin))
 }
 
-async fn body_json(req: Request<Body>) -> Result<(HeaderMap, Value), DcError> {
-    let (parts, body) = req.into_parts();
+/// The body as a JSON object; read only after the caller authenticated (the key is in a header).
+async fn body_json(body: Body) -> Result<Value, DcError> {
     let bytes =
         to_bytes(body, MAX_BODY).await.map_err(|_| DcError(StatusCode::PAYLOAD_TOO_LARGE, "invalid_request", "body too large".into()))?;
     let v = if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -74,7 +74,7 @@ async fn body_json(req: Request<Body>) -> Result<(HeaderMap, Value), DcError> {
     if !v.is_object() {
         return Err(DcError(StatusCode::BAD_REQUEST, "invalid_json", "The request body must be a JSON object.".into()));
     }
-    Ok((parts.headers, v))
+    Ok(v)
 }
 
 fn text_field(v: &Value, name: &'static str) -> Result<String, DcError> {
@@ -112,8 +112,9 @@ async fn request_object(state: &AppState, r: &RevokeRequest) -> Value {
 /// `PUT /services/v2/certificate/{certificate_id}/revoke`.
 pub async fn revoke(State(state): State<AppState>, Path(cert_id): Path<String>, req: Request<Body>) -> Response {
     let run = async {
-        let (headers, body) = body_json(req).await?;
-        let (caller, _) = authenticate(&state, &headers).await?;
+        let (parts, body) = req.into_parts();
+        let (caller, _) = authenticate(&state, &parts.headers).await?;
+        let body = body_json(body).await?;
         let comments = text_field(&body, "comments")?;
         let r = state.service.file_revoke_request(&caller, &cert_id, &comments).await.map_err(|e| match e {
             ServiceError::CertificateNotFound => DcError(StatusCode::NOT_FOUND, "not_found|certificate", "Certificate not found.".into()),
@@ -164,8 +165,9 @@ pub async fn get_request(State(state): State<AppState>, Path(id): Path<String>, 
 /// `PUT /services/v2/request/{request_id}/status`.
 pub async fn update_status(State(state): State<AppState>, Path(id): Path<String>, req: Request<Body>) -> Response {
     let run = async {
-        let (headers, body) = body_json(req).await?;
-        let (caller, admin) = authenticate(&state, &headers).await?;
+        let (parts, body) = req.into_parts();
+        let (caller, admin) = authenticate(&state, &parts.headers).await?;
+        let body = body_json(body).await?;
         let id = parse_id(&id)?;
         // The request must exist in the caller's account before anything else is said about it.
         state

@@ -190,6 +190,9 @@ pub struct StoredCrl {
     pub this_update: i64,
     /// DER.
     pub der: Vec<u8>,
+    /// The CA's revocation mark (`Store::revocation_mark`) read before this CRL's entries: every revocation
+    /// recorded up to that mark is listed. A higher mark means the CRL is stale.
+    pub covered: i64,
 }
 
 /// A revocation request awaiting an administrator (the DigiCert workflow).
@@ -387,4 +390,35 @@ pub struct Issued {
     pub fingerprint: String,
     /// The leaf's serial, lower-case hex.
     pub serial: String,
+}
+
+/// The first use of a request signature within its window: what it was bound to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureClaim {
+    /// The key that signed (SecretId or Huawei AK).
+    pub key_id: String,
+    /// Hash of the signature (v3) or of the nonce (v1): what must not be used for another request.
+    pub signature: String,
+    /// Hash of what the signature was first used for (action, version, region, body...).
+    pub fingerprint: String,
+    /// The RequestId of the first answer.
+    pub request_id: String,
+    /// Unix seconds after which the signature has expired and the record may go.
+    pub expires_at: i64,
+}
+
+/// What the store knows of a signature when claiming it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimState {
+    /// Not seen before: the claim is now this caller's, and it must run the request.
+    Claimed,
+    /// Seen before: the first use's binding and, once it finished, its stored answer.
+    Seen {
+        /// Fingerprint of the first use.
+        fingerprint: String,
+        /// RequestId of the first use.
+        request_id: String,
+        /// The first answer's body, once it is known.
+        response: Option<Vec<u8>>,
+    },
 }

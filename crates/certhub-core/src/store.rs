@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    Account, ApiKey, ApiKeySecret, CaRecord, CertQuery, CertRecord, DeleteTask, Issued, Job, KeyKind, LogQuery, NewLog, OperateLog,
-    Revocation, RevokeRequest, RevokedSerial, SerialStatus, StoredCrl,
+    Account, ApiKey, ApiKeySecret, CaRecord, CertQuery, CertRecord, ClaimState, DeleteTask, Issued, Job, KeyKind, LogQuery, NewLog,
+    OperateLog, Revocation, RevokeRequest, RevokedSerial, SerialStatus, SignatureClaim, StoredCrl,
 };
 
 /// Errors of the storage layer.
@@ -134,12 +134,17 @@ pub trait Store: Send + Sync + 'static {
 
     /// OCSP: the status of a serial of the CA `family` (any account); `None` when certhub never issued it.
     async fn serial_status(&self, family: &str, serial: &str) -> Result<Option<SerialStatus>, StoreError>;
-    /// CRL: every revoked serial of the CA `family`.
+    /// CRL: every revoked serial of the CA `family`, kept when the certificate record is deleted.
     async fn revoked_serials(&self, family: &str) -> Result<Vec<RevokedSerial>, StoreError>;
     /// The latest stored CRL of a CA (`family`, or `family-root`).
     async fn crl(&self, ca: &str) -> Result<Option<StoredCrl>, StoreError>;
     /// The number and thisUpdate of the latest stored CRL of a CA, without its (possibly large) body.
     async fn crl_head(&self, ca: &str) -> Result<Option<(i64, i64)>, StoreError>;
+    /// A counter of the CA's revocations, raised in the same transaction as each one; read it before
+    /// `revoked_serials` and store it as the CRL's `covered`.
+    async fn revocation_mark(&self, ca: &str) -> Result<i64, StoreError>;
+    /// True when a revocation was recorded after the stored CRL's entries were read (or no CRL is stored yet).
+    async fn crl_stale(&self, ca: &str) -> Result<bool, StoreError>;
     /// Stores a CRL if `crl.number` is the next number (compare-and-set); false when another node stored it first.
     async fn save_crl(&self, ca: &str, crl: &StoredCrl) -> Result<bool, StoreError>;
 
@@ -164,6 +169,16 @@ pub trait Store: Send + Sync + 'static {
     async fn revoke_requests(&self, status: Option<&str>) -> Result<Vec<RevokeRequest>, StoreError>;
     /// Moves a pending request to `approved` or `rejected`; false when it was not pending.
     async fn decide_revoke_request(&self, id: i64, status: &str, processor_comment: &str, now: i64) -> Result<bool, StoreError>;
+
+    /// Claims a signature for one request (a unique insert, so exactly one caller on any node
+    /// gets `Claimed`); everyone else sees the first claim. An expired record counts as absent.
+    async fn claim_signature(&self, claim: &SignatureClaim, now: i64) -> Result<ClaimState, StoreError>;
+    /// Stores the answer of a claimed signature (sealed at rest: answers may hold private keys).
+    async fn finish_signature(&self, key_id: &str, signature: &str, response: &[u8]) -> Result<(), StoreError>;
+    /// Drops an unfinished claim whose request could not run to an answer, so it can be retried.
+    async fn release_signature(&self, key_id: &str, signature: &str) -> Result<(), StoreError>;
+    /// Deletes signature records that expired before `now`; returns how many.
+    async fn prune_signatures(&self, now: i64) -> Result<u64, StoreError>;
 }
 
 /// A reissue: the original certificate's move to status 11 and the new pending order that replaces it.

@@ -4,6 +4,10 @@
 //! CRLs live in the store so that every node serves the same one; the node
 //! that revokes regenerates at once, and a compare-and-set on the CRL number
 //! lets only one node publish each number. OCSP responses are per-process.
+//! Each revocation raises its CA's mark in the revoking transaction and each
+//! CRL records the mark it covers, so a CRL missing a revocation (the lease
+//! was busy, or the node crashed before regenerating) is seen as stale and
+//! regenerated on the next refresh tick by any node.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -201,9 +205,12 @@ impl Service {
 
     async fn generate_crl_held(&self, family: CaFamily, root: bool, ca_name: &str, force: bool) -> Result<Arc<StoredCrl>, ServiceError> {
         let ca_name = ca_name.to_string();
+        // Read before the entries: a revocation committed after this read makes the new CRL stale, never silently missing.
+        let mark = self.store.revocation_mark(&ca_name).await?;
         if !force
             && let Some(c) = self.store.crl(&ca_name).await?
             && self.now() - c.this_update < CRL_REFRESH
+            && c.covered >= mark
         {
             let c = Arc::new(c);
             self.cache_crl(&ca_name, c.clone());
@@ -243,7 +250,7 @@ impl Service {
         })
         .await
         .map_err(|e| ServiceError::Export(format!("CRL task: {e}")))??;
-        let crl = StoredCrl { number, this_update: now, der };
+        let crl = StoredCrl { number, this_update: now, der, covered: mark };
         let published = if self.store.save_crl(&ca_name, &crl).await? {
             Arc::new(crl)
         } else {
@@ -289,20 +296,28 @@ impl Service {
             for root in [false, true] {
                 let name = if root { format!("{}-root", family.as_str()) } else { family.as_str().to_string() };
                 let known = self.status.crls.read().ok().and_then(|m| m.get(&name).map(|k| k.number));
+                // A revocation newer than the stored CRL (made while another node held the lease, or followed by a
+                // crash before its CRL was generated) is published on this tick by whichever node gets here first.
+                let stale = self.store.crl_stale(&name).await?;
                 match self.store.crl_head(&name).await? {
-                    Some((number, this_update)) if now - this_update < CRL_REFRESH => {
+                    Some((number, this_update)) if now - this_update < CRL_REFRESH && !stale => {
                         // A newer CRL from another node (or the CLI) means a revocation happened there:
                         // answers cached here may say `good` for it, so they are dropped and re-signed on demand.
-                        if known.is_none_or(|n| n < number) {
-                            if let Ok(mut m) = self.status.ocsp.write() {
-                                m.clear();
-                            }
-                            if let Some(c) = self.store.crl(&name).await? {
-                                self.cache_crl(&name, Arc::new(c));
-                            }
+                        if known.is_some_and(|n| n >= number) {
+                            continue;
+                        }
+                        if let Ok(mut m) = self.status.ocsp.write() {
+                            m.clear();
+                        }
+                        if let Some(c) = self.store.crl(&name).await? {
+                            self.cache_crl(&name, Arc::new(c));
                         }
                     }
                     _ if self.store.ca(family.as_str()).await?.is_some() => {
+                        if stale && let Ok(mut m) = self.status.ocsp.write() {
+                            // The revocation was made elsewhere: answers cached here may still say `good`.
+                            m.clear();
+                        }
                         self.generate_crl_when_due(family, root).await?;
                     }
                     _ => {}

@@ -30,19 +30,32 @@ fn csr(name: &str) -> String {
     params.serialize_request(&key).expect("csr").pem().expect("pem")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_nodes_revoking_at_once_publish_one_crl_sequence() {
+/// A fresh PostgreSQL database: its URL, the server's base URL and its name; `None` (skip) when unreachable.
+fn database() -> Option<(String, String, String)> {
     let base = std::env::var("CERTHUB_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let db = format!("certhub_nodes_{}", certhub_core::ids::random_alnum(10).to_lowercase());
     if !psql(&base, &format!("CREATE DATABASE {db}")) {
         assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "PostgreSQL is required under CI=true but unreachable at {base}");
         eprintln!("SKIPPED: PostgreSQL unreachable at {base}");
-        return;
+        return None;
     }
     let url = match base.rsplit_once('/') {
         Some((prefix, _)) => format!("{prefix}/{db}"),
         None => panic!("bad URL {base}"),
     };
+    Some((url, base, db))
+}
+
+/// The serials (hex, no leading zeros) the stored CRL of `ca` lists.
+async fn crl_serials(svc: &Service, ca: &str) -> Vec<String> {
+    let crl = svc.store().crl(ca).await.expect("read").expect("a CRL is stored");
+    let (_, parsed) = x509_parser::revocation_list::CertificateRevocationList::from_der(&crl.der).expect("parses");
+    parsed.iter_revoked_certificates().map(|r| hex::encode(r.raw_serial()).trim_start_matches('0').to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_revoking_at_once_publish_one_crl_sequence() {
+    let Some((url, base, db)) = database() else { return };
     let cipher = Arc::new(KeyCipher::from_bytes(&[5u8; 32]).expect("cipher"));
     let (a, b) = (node(&url, &cipher).await, node(&url, &cipher).await);
     a.ensure_cas().await.expect("CAs");
@@ -71,6 +84,36 @@ async fn two_nodes_revoking_at_once_publish_one_crl_sequence() {
         let (_, parsed) = x509_parser::revocation_list::CertificateRevocationList::from_der(&crl.der).expect("parses");
         assert_eq!(parsed.iter_revoked_certificates().count(), 8, "every revocation is in the CRL");
     }
+    drop((a, b));
+    let _ = psql(&base, &format!("DROP DATABASE {db} WITH (FORCE)"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revocation_made_while_another_node_holds_the_crl_lease_is_published_within_seconds() {
+    let Some((url, base, db)) = database() else { return };
+    let cipher = Arc::new(KeyCipher::from_bytes(&[6u8; 32]).expect("cipher"));
+    let (a, b) = (node(&url, &cipher).await, node(&url, &cipher).await);
+    a.ensure_cas().await.expect("CAs");
+    let account = a.store().ensure_account("lease", 0).await.expect("account");
+    let caller = Caller { owner_uin: account.uin, app_id: account.app_id, credential: "test".into() };
+    let id = a.issue_validated_csr(&caller, &csr("lease.nodes.example"), 90).await.expect("issued");
+    let serial = a.store().certificate(&caller.owner_uin, &id).await.expect("read").and_then(|c| c.serial).expect("serial");
+    let serial = serial.trim_start_matches('0').to_string();
+    a.generate_crl(certhub_pki::ca::CaFamily::EcdsaP256, false).await.expect("a fresh CRL");
+
+    // Node A is generating (it holds the lease, its entries already read) when node B revokes: B waits, gives up.
+    let now = SystemClock.now();
+    assert!(a.store().try_lease("crl:ecdsa-p256", "node-a/generating", now, now + 60).await.expect("lease"));
+    b.revoke_now(&caller, &id, "keyCompromise", Door::Huawei).await.expect("revoked");
+    assert!(!crl_serials(&b, "ecdsa-p256").await.contains(&serial), "precondition: B could not publish under A's lease");
+    a.store().release_lease("crl:ecdsa-p256", "node-a/generating").await.expect("release");
+
+    // The next refresh tick of either node publishes it, though the stored CRL is not yet due for hours.
+    a.refresh_status().await.expect("refresh");
+    assert!(crl_serials(&a, "ecdsa-p256").await.contains(&serial), "the revocation is missing from the CRL");
+    b.refresh_status().await.expect("refresh");
+    let served = b.crl("ecdsa-p256").await.expect("crl").expect("served");
+    assert_eq!(Some(served.number), a.store().crl("ecdsa-p256").await.expect("read").map(|c| c.number), "B serves the new CRL");
     drop((a, b));
     let _ = psql(&base, &format!("DROP DATABASE {db} WITH (FORCE)"));
 }

@@ -135,6 +135,41 @@ CREATE TABLE leases (
     until BIGINT NOT NULL
 );
 "#,
+    // Revocations outlive their certificate records (a deleted certificate stays revoked in the CRL and
+    // OCSP), and each one raises its CA's mark so that a CRL generated before it is known to be stale.
+    r#"
+CREATE TABLE revocations (
+    ca_family TEXT NOT NULL,
+    serial TEXT NOT NULL,
+    revoked_at BIGINT NOT NULL,
+    reason BIGINT NOT NULL,
+    not_after BIGINT NOT NULL,
+    cert_id TEXT NOT NULL,
+    PRIMARY KEY (ca_family, serial)
+);
+INSERT INTO revocations (ca_family, serial, revoked_at, reason, not_after, cert_id)
+    SELECT ca_family, serial, revoked_at, COALESCE(revoke_reason, 0), COALESCE(not_after, 0), id FROM certificates
+    WHERE revoked_at IS NOT NULL AND serial IS NOT NULL AND ca_family IS NOT NULL
+    ON CONFLICT (ca_family, serial) DO NOTHING;
+CREATE TABLE crl_marks (
+    ca TEXT PRIMARY KEY,
+    revision BIGINT NOT NULL
+);
+INSERT INTO crl_marks (ca, revision) SELECT DISTINCT ca_family, 1 FROM revocations;
+ALTER TABLE crls ADD COLUMN covered BIGINT NOT NULL DEFAULT 0;
+"#,
+    r#"
+CREATE TABLE signature_claims (
+    key_id TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    response BLOB_TYPE,
+    expires_at BIGINT NOT NULL,
+    PRIMARY KEY (key_id, signature)
+);
+CREATE INDEX signature_claims_expiry ON signature_claims(expires_at);
+"#,
     // One pending revocation request per certificate, enforced by the database so two concurrent requests
     // cannot both pass; duplicates filed before this rule are closed (the oldest stays pending).
     r#"

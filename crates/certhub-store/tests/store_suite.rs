@@ -274,7 +274,7 @@ async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_
     assert_eq!(listed, vec![certhub_core::model::RevokedSerial { serial: "7fa1".into(), revocation: r }]);
     assert_eq!(store.certificate(&a.uin, "ours0001").await.expect("read").and_then(|c| c.revocation), Some(r));
     // CRL numbers are compare-and-set: one writer per number.
-    let crl = |n: i64| certhub_core::model::StoredCrl { number: n, this_update: now + n, der: vec![n as u8] };
+    let crl = |n: i64| certhub_core::model::StoredCrl { number: n, this_update: now + n, der: vec![n as u8], covered: 0 };
     assert!(store.crl("ecdsa-p256").await.expect("crl").is_none());
     assert!(store.save_crl("ecdsa-p256", &crl(1)).await.expect("first"));
     assert!(!store.save_crl("ecdsa-p256", &crl(1)).await.expect("same number again"));

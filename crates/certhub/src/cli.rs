@@ -150,6 +150,15 @@ pub struct ServeArgs {
     /// TSIG key for those updates as ALGORITHM:NAME:BASE64SECRET (prefer the environment variable: argv is visible).
     #[arg(long, env = "CERTHUB_DNS_UPDATE_KEY", hide_env_values = true)]
     pub dns_update_key: Option<String>,
+    /// Most HTTP connections served at once; more are refused with 503 (default 1024).
+    #[arg(long, env = "CERTHUB_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Seconds a request's headers may take to arrive, 1 to 10 (default 10).
+    #[arg(long, env = "CERTHUB_HEADER_TIMEOUT")]
+    pub header_timeout: Option<u64>,
+    /// Seconds a kept-alive connection may sit idle between requests (default 60).
+    #[arg(long, env = "CERTHUB_IDLE_TIMEOUT")]
+    pub idle_timeout: Option<u64>,
     /// Log format: `text` or `json`.
     #[arg(long, env = "CERTHUB_LOG_FORMAT")]
     pub log_format: Option<String>,

@@ -26,6 +26,12 @@ pub struct FileConfig {
     pub download_url_ttl_seconds: Option<i64>,
     /// Log format.
     pub log_format: Option<String>,
+    /// Most HTTP connections served at once (default 1024).
+    pub max_connections: Option<usize>,
+    /// Seconds a request's headers may take to arrive, 1 to 10 (default 10).
+    pub header_timeout_seconds: Option<u64>,
+    /// Seconds a kept-alive connection may sit idle (default 60).
+    pub idle_timeout_seconds: Option<u64>,
     /// FILE validation port.
     pub dcv_http_port: Option<u16>,
     /// FILE validation connects here.
@@ -88,6 +94,8 @@ pub struct ServeSettings {
     pub download_url_ttl: i64,
     /// `text` or `json`.
     pub log_format: String,
+    /// Connection limit and timeouts of the listener.
+    pub edge: crate::edge::EdgeSettings,
     /// FILE validation port.
     pub dcv_http_port: u16,
     /// FILE validation connects here.
@@ -129,12 +137,34 @@ pub fn serve_settings(args: &ServeArgs) -> Result<ServeSettings, String> {
         max_skew: file.max_skew_seconds.unwrap_or(300),
         download_url_ttl: file.download_url_ttl_seconds.unwrap_or(3600),
         log_format,
+        edge: edge_settings(args, &file)?,
         dcv_http_port: args.dcv_http_port.or(file.dcv_http_port).unwrap_or(80),
         dcv_connect_to: args.dcv_connect_to.or(file.dcv_connect_to),
         dcv_window: file.dcv_window_seconds.unwrap_or(7 * 86_400),
         dcv_resolver: args.dcv_resolver.or(file.dcv_resolver),
         caa_identity: args.caa_identity.clone().or_else(|| file.caa_identity.clone()).unwrap_or_else(|| "certhub".into()),
         dns_update: dns_update(args, &file)?,
+    })
+}
+
+/// The listener's limits. The header timeout is capped at 10 s: a longer one lets slow clients hold connections.
+fn edge_settings(args: &ServeArgs, file: &FileConfig) -> Result<crate::edge::EdgeSettings, String> {
+    let max_connections = args.max_connections.or(file.max_connections).unwrap_or(1024);
+    if max_connections == 0 || max_connections > 1_000_000 {
+        return Err("max connections must be between 1 and 1000000".into());
+    }
+    let header = args.header_timeout.or(file.header_timeout_seconds).unwrap_or(10);
+    if !(1..=10).contains(&header) {
+        return Err("header timeout must be between 1 and 10 seconds".into());
+    }
+    let idle = args.idle_timeout.or(file.idle_timeout_seconds).unwrap_or(60);
+    if !(1..=3600).contains(&idle) {
+        return Err("idle timeout must be between 1 and 3600 seconds".into());
+    }
+    Ok(crate::edge::EdgeSettings {
+        max_connections,
+        header_timeout: std::time::Duration::from_secs(header),
+        idle_timeout: std::time::Duration::from_secs(idle),
     })
 }
 

@@ -3,6 +3,7 @@
 mod ca;
 mod cli;
 mod config;
+mod edge;
 mod keys;
 mod requests;
 mod serve;

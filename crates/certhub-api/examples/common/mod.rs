@@ -1,8 +1,10 @@
-//! The load driver both load generators share: keep-alive connections replaying
-//! one HTTP request until a deadline, reconnecting when the server closes,
+//! The load driver both load generators share: keep-alive connections sending
+//! the requests a generator makes (the n-th request of the run is `request(n)`) until a deadline, reconnecting when the server closes,
 //! judging each answer with the caller's check, and reporting throughput and
 //! latency percentiles.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -43,11 +45,16 @@ async fn read_response(s: &mut TcpStream, buf: &mut Vec<u8>, check: fn(&Response
 }
 
 /// Drives `conns` connections for `secs` seconds and prints one summary line.
-pub async fn run(addr: &str, request: Vec<u8>, conns: usize, secs: u64, check: fn(&Response<'_>) -> bool) {
+pub async fn run<F>(addr: &str, request: F, conns: usize, secs: u64, check: fn(&Response<'_>) -> bool)
+where
+    F: Fn(u64) -> Vec<u8> + Send + Sync + 'static,
+{
     let deadline = Instant::now() + Duration::from_secs(secs);
     let mut tasks = Vec::new();
+    let request = Arc::new(request);
+    let counter = Arc::new(AtomicU64::new(0));
     for _ in 0..conns {
-        let (addr, request) = (addr.to_string(), request.clone());
+        let (addr, request, counter) = (addr.to_string(), request.clone(), counter.clone());
         tasks.push(tokio::spawn(async move {
             let (mut lat, mut errors) = (Vec::new(), 0u64);
             let mut buf = Vec::with_capacity(65536);
@@ -65,7 +72,8 @@ pub async fn run(addr: &str, request: Vec<u8>, conns: usize, secs: u64, check: f
                     tokio::time::sleep(Duration::from_millis(5)).await;
                     continue;
                 };
-                let result = match s.write_all(&request).await {
+                let bytes = request(counter.fetch_add(1, Ordering::Relaxed));
+                let result = match s.write_all(&bytes).await {
                     Ok(()) => read_response(s, &mut buf, check).await,
                     Err(e) => Err(e),
                 };

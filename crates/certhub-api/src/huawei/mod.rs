@@ -114,8 +114,11 @@ async fn authenticate(
     if (state.service.now() - t).abs() > MAX_SKEW {
         return Err(unauthorized("X-Sdk-Date is too far from the server time"));
     }
-    if !auth.signed_headers.iter().any(|h| h == "x-sdk-date") {
-        return Err(unauthorized("X-Sdk-Date must be signed"));
+    // Unsigned, the date could be moved and the request sent to any host sharing the key.
+    for need in ["x-sdk-date", "host"] {
+        if !auth.signed_headers.iter().any(|h| h == need) {
+            return Err(unauthorized(format!("{need} must be among the signed headers")));
+        }
     }
     let mut signed = Vec::with_capacity(auth.signed_headers.len());
     for name in &auth.signed_headers {
@@ -128,14 +131,8 @@ async fn authenticate(
         .await
         .map_err(|_| ScmError(StatusCode::INTERNAL_SERVER_ERROR, "SCM.0500", "internal error".into()))?;
     let key = key.filter(|k| k.key.enabled && k.key.kind == KeyKind::Huawei).ok_or_else(|| unauthorized("unknown access key"))?;
-    let request = sign::SignedRequest {
-        method: method.as_str(),
-        path: uri.path(),
-        query: uri.query().unwrap_or_default(),
-        headers: signed,
-        content_sha256: text("x-sdk-content-sha256"),
-        body,
-    };
+    let request =
+        sign::SignedRequest { method: method.as_str(), path: uri.path(), query: uri.query().unwrap_or_default(), headers: signed, body };
     if !sign::verify(&key.secret, &sign::string_to_sign(&request, date), &auth.signature) {
         return Err(unauthorized("signature verification failed"));
     }

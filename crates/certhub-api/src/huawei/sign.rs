@@ -86,19 +86,15 @@ pub struct SignedRequest<'a> {
     pub query: &'a str,
     /// `(lower-case name, value)` of every signed header, in `SignedHeaders` order.
     pub headers: Vec<(String, String)>,
-    /// `X-Sdk-Content-Sha256`, when sent.
-    pub content_sha256: Option<&'a str>,
-    /// The body.
+    /// The body as received. Always hashed here: an `X-Sdk-Content-Sha256` header (the SDK's
+    /// `UNSIGNED-PAYLOAD` opt-out, or any other value) must never stand in for it, or a
+    /// captured signature would carry any body.
     pub body: &'a [u8],
 }
 
 /// The string the signature covers.
 pub fn string_to_sign(r: &SignedRequest<'_>, sdk_date: &str) -> String {
-    let payload = if r.body.is_empty() {
-        EMPTY_HASH.to_string()
-    } else {
-        r.content_sha256.map_or_else(|| hex::encode(digest::digest(&digest::SHA256, r.body)), str::to_string)
-    };
+    let payload = if r.body.is_empty() { EMPTY_HASH.to_string() } else { hex::encode(digest::digest(&digest::SHA256, r.body)) };
     let headers: String = r.headers.iter().map(|(k, v)| format!("{k}:{}\n", v.trim())).collect();
     let names: Vec<&str> = r.headers.iter().map(|(k, _)| k.as_str()).collect();
     let canonical = format!(
@@ -159,7 +155,6 @@ mod tests {
             path: "/v2/p/scm/cert/c/revoke",
             query: "",
             headers: vec![("host".into(), "h:1".into()), ("x-sdk-date".into(), "20260101T000000Z".into())],
-            content_sha256: None,
             body: b"{}",
         };
         let sts = string_to_sign(&r, "20260101T000000Z");
@@ -167,5 +162,7 @@ mod tests {
         assert!(verify(b"sk", &sts, &sig));
         assert!(!verify(b"other", &sts, &sig));
         assert!(!verify(b"sk", &sts, "zz"));
+        let other = SignedRequest { body: b"{\"reason\":\"x\"}", ..r };
+        assert!(!verify(b"sk", &string_to_sign(&other, "20260101T000000Z"), &sig), "the body is part of the signature");
     }
 }

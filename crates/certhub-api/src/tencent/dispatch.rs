@@ -1,5 +1,5 @@
 //! The action table: all 68 actions with their rate limits; those not built yet
-//! answer `UnsupportedOperation`. A request is rate-limited, decoded into the
+//! answer `UnsupportedOperation`. A request is rate-limited (`limit`), decoded into the
 //! action's typed request, run, and its typed response encoded.
 
 use std::collections::HashMap;
@@ -131,8 +131,9 @@ pub fn lookup(name: &str) -> Option<&'static Entry> {
     INDEX.get(name).copied()
 }
 
-/// Rate-limits and runs an authenticated request.
-pub async fn run(state: &AppState, incoming: Incoming, _request_id: &str) -> Result<Map<String, Value>, ApiError> {
+/// Rate-limits an authenticated request (before its signature is claimed, so a refused request
+/// leaves nothing behind and repeats of one signature count too).
+pub fn limit(state: &AppState, incoming: &Incoming) -> Result<(), ApiError> {
     let entry = incoming.entry;
     if !state.limiter.allow(&incoming.caller.credential, entry.name, entry.rate) {
         return Err(ApiError::new(
@@ -140,6 +141,12 @@ pub async fn run(state: &AppState, incoming: Incoming, _request_id: &str) -> Res
             format!("{} is limited to {} requests per second per key.", entry.name, entry.rate),
         ));
     }
+    Ok(())
+}
+
+/// Runs an authenticated, rate-limited request.
+pub async fn run(state: &AppState, incoming: Incoming, _request_id: &str) -> Result<Map<String, Value>, ApiError> {
+    let entry = incoming.entry;
     let Some(handler) = entry.handler else {
         return Err(ApiError::new("UnsupportedOperation", format!("{} is not supported by this certhub server yet.", entry.name)));
     };

@@ -22,8 +22,8 @@ impl ApiError {
     }
 }
 
-/// Builds the HTTP response for a result.
-pub fn respond(result: Result<Map<String, Value>, ApiError>, request_id: &str) -> Response {
+/// The envelope's bytes for a result.
+pub fn body(result: Result<Map<String, Value>, ApiError>, request_id: &str) -> Vec<u8> {
     let body = match result {
         Ok(mut fields) => {
             fields.insert("RequestId".into(), Value::String(request_id.to_string()));
@@ -36,7 +36,11 @@ pub fn respond(result: Result<Map<String, Value>, ApiError>, request_id: &str) -
             }
         }),
     };
-    let bytes = serde_json::to_vec(&body).unwrap_or_else(|_| b"{\"Response\":{}}".to_vec());
+    serde_json::to_vec(&body).unwrap_or_else(|_| b"{\"Response\":{}}".to_vec())
+}
+
+/// The HTTP response carrying envelope bytes.
+pub fn json(bytes: Vec<u8>) -> Response {
     let mut resp = Response::new(Body::from(bytes));
     *resp.status_mut() = StatusCode::OK;
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));

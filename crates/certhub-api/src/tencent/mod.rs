@@ -6,6 +6,7 @@ pub mod dispatch;
 pub mod envelope;
 pub mod errors;
 pub mod params;
+pub mod replay;
 pub mod request;
 pub mod sign;
 
@@ -29,22 +30,16 @@ pub const SERVICE: &str = "ssl";
 pub async fn handle(State(state): State<AppState>, req: Request<Body>) -> Response {
     let started = Instant::now();
     let request_id = uuid::Uuid::new_v4().to_string();
-    let (action, result) = match request::read(&state, req).await {
-        Err(r) => (r.action, Err(r.error)),
-        Ok(incoming) => {
-            let action = incoming.entry.name;
-            (action, dispatch::run(&state, incoming, &request_id).await)
-        }
+    let (action, answer) = match request::read(&state, req).await {
+        Err(r) => (r.action, replay::Answer::fresh(Err(r.error), &request_id)),
+        Ok(incoming) => (incoming.entry.name, replay::run(&state, incoming, &request_id).await),
     };
-    let code = match &result {
-        Ok(_) => "ok",
-        Err(e) => e.code,
-    };
+    let code = answer.code;
     metrics::counter!("certhub_tencent_requests_total", "action" => action, "code" => code).increment(1);
     metrics::histogram!("certhub_tencent_request_duration_seconds", "action" => action, "code" => code)
         .record(started.elapsed().as_secs_f64());
-    if let Err(e) = &result {
-        tracing::info!(request_id = %request_id, action, code = e.code, message = %e.message, "tencent request failed");
+    if let Some(message) = &answer.message {
+        tracing::info!(request_id = %request_id, action, code, message = %message, "tencent request failed");
     }
-    envelope::respond(result, &request_id)
+    envelope::json(answer.body)
 }

@@ -5,11 +5,15 @@
 use axum::body::{Body, Bytes};
 use axum::http::request::Parts;
 use axum::http::{Method, Request};
+use bytes::BytesMut;
 use certhub_core::model::KeyKind;
 use certhub_service::Caller;
+use http_body_util::BodyExt;
 use serde_json::Value;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::dispatch::{self, Entry};
+use super::replay::Binding;
 use super::sign::{self, V1Method};
 use super::{ApiError, SERVICE, VERSION, params};
 use crate::AppState;
@@ -20,6 +24,10 @@ pub const MAX_GET: usize = 32 * 1024;
 pub const MAX_V1_POST: usize = 1024 * 1024;
 /// Largest v3 POST body, bytes.
 pub const MAX_V3_POST: usize = 10 * 1024 * 1024;
+/// Largest body read before the caller is known to hold an enabled key, bytes.
+pub const MAX_PRE_AUTH: usize = 64 * 1024;
+/// v1 bodies above `MAX_PRE_AUTH` buffered at once (their key is only in the body): 32 MiB in all.
+static V1_LARGE_BODIES: Semaphore = Semaphore::const_new(32 * 1024 * 1024 / MAX_V1_POST);
 
 /// Common parameters of v1 that are not action parameters.
 const V1_COMMON: &[&str] = &[
@@ -45,6 +53,8 @@ pub struct Incoming {
     pub caller: Caller,
     /// The action's parameters.
     pub params: Value,
+    /// What the signature is bound to (see `replay`).
+    pub binding: Binding,
 }
 
 fn err(code: &'static str, msg: impl Into<String>) -> ApiError {
@@ -57,6 +67,31 @@ fn header_str<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
 
 async fn body_bytes(body: Body, limit: usize) -> Result<Bytes, ApiError> {
     axum::body::to_bytes(body, limit).await.map_err(|_| err("RequestSizeLimitExceeded", format!("The request body exceeds {limit} bytes.")))
+}
+
+/// Reads a v1 form body. Its SecretId may come last (the Python SDK puts it after the action's parameters),
+/// so a body above `MAX_PRE_AUTH` is read only while the shared budget for such bodies allows.
+async fn v1_body(mut body: Body) -> Result<(Bytes, Option<SemaphorePermit<'static>>), ApiError> {
+    let too_large = || err("RequestSizeLimitExceeded", format!("The request body exceeds {MAX_V1_POST} bytes."));
+    let mut buf = BytesMut::new();
+    let mut permit = None;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| err("InvalidRequest", "The request body could not be read."))?;
+        let Ok(data) = frame.into_data() else { continue };
+        if buf.len() + data.len() > MAX_V1_POST {
+            return Err(too_large());
+        }
+        if permit.is_none() && buf.len() + data.len() > MAX_PRE_AUTH {
+            permit = Some(V1_LARGE_BODIES.try_acquire().map_err(|_| {
+                err(
+                    "RequestLimitExceeded",
+                    "Too many large form-encoded requests are being read; retry later or sign with TC3-HMAC-SHA256.",
+                )
+            })?);
+        }
+        buf.extend_from_slice(&data);
+    }
+    Ok((buf.freeze(), permit))
 }
 
 /// A refused request, with the action it named when that was known (for metrics).
@@ -151,9 +186,54 @@ async fn lookup_secret(state: &AppState, secret_id: &str) -> Result<(Caller, Vec
     Ok((caller, key.secret))
 }
 
-/// Host spellings a client may have signed: as received, and as tccli signs it with `--endpoint http://…`.
-fn host_variants(host: &str) -> [String; 3] {
-    [host.to_string(), format!("http://{host}"), format!("https://{host}")]
+/// Host spellings a client may have signed: as received, without its port (the Node.js SDK
+/// signs the URL's `hostname`), and as tccli signs it with `--endpoint http://…`.
+fn host_variants(host: &str) -> Vec<String> {
+    let mut out = vec![host.to_string()];
+    if let Some(name) = without_port(host) {
+        out.push(name.to_string());
+    }
+    out.push(format!("http://{host}"));
+    out.push(format!("https://{host}"));
+    out
+}
+
+/// `host` without a trailing `:port` (`[::1]:80` → `[::1]`), when it has one.
+fn without_port(host: &str) -> Option<&str> {
+    let (name, port) = host.rsplit_once(':')?;
+    let bare_ipv6 = name.contains(':') && !name.ends_with(']');
+    (!name.is_empty() && !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) && !bare_ipv6).then_some(name)
+}
+
+/// A v3 signature covers the body (or query), host and content type but not the action,
+/// version, region or language headers: the fingerprint adds what it leaves out.
+fn v3_binding(state: &AppState, parts: &Parts, entry: &Entry, auth: &sign::Tc3Authorization, ts: i64, query: &str, body: &[u8]) -> Binding {
+    let unsigned = |name: &str| header_str(parts, name).unwrap_or("").to_string();
+    let fingerprint = [
+        parts.method.as_str().to_string(),
+        entry.name.to_string(),
+        unsigned("x-tc-version"),
+        unsigned("x-tc-region"),
+        unsigned("x-tc-language"),
+        unsigned("content-type"),
+        query.to_string(),
+        sign::sha256_hex(body),
+    ]
+    .join("\n");
+    Binding {
+        key_id: auth.secret_id.clone(),
+        signature: sign::sha256_hex(format!("tc3:{}", auth.signature).as_bytes()),
+        fingerprint: sign::sha256_hex(fingerprint.as_bytes()),
+        expires_at: ts.saturating_add(state.max_skew).saturating_add(1),
+    }
+}
+
+/// The credential scope's service may be `ssl` or the first label of the Host received:
+/// the official Node.js SDK names the service after its endpoint (`endpoint.split(".")[0]`),
+/// so against `127.0.0.1:8080` it signs for `127`, against `localhost:8080` for `localhost:8080`.
+/// The scope's service is part of the signing key, so this widens nothing an attacker controls.
+fn scope_service_ok(service: &str, host: &str) -> bool {
+    service == SERVICE || host.split('.').next().is_some_and(|label| !label.is_empty() && label == service)
 }
 
 fn signature_failure() -> ApiError {
@@ -173,15 +253,22 @@ async fn read_v3_for(state: &AppState, entry: &'static Entry, parts: Parts, body
     let ts = check_timestamp(state, ts_str.as_deref())?;
     check_token(header_str(&parts, "x-tc-token"))?;
     let content_type = header_str(&parts, "content-type").unwrap_or("").to_ascii_lowercase();
+    // The key is looked up before the body is read: without an enabled key, only a small body is ever buffered.
+    let key = lookup_secret(state, &auth.secret_id).await;
     let body = if parts.method == Method::POST {
         if !(content_type.starts_with("application/json") || content_type.starts_with("multipart/form-data")) {
             return Err(err("InvalidParameter", "With TC3-HMAC-SHA256, POST requests must be application/json or multipart/form-data."));
         }
-        body_bytes(body, MAX_V3_POST).await?
+        match (body_bytes(body, if key.is_ok() { MAX_V3_POST } else { MAX_PRE_AUTH }).await, &key) {
+            (Ok(b), _) => b,
+            (Err(_), Err(refused)) => return Err(refused.clone()),
+            (Err(e), Ok(_)) => return Err(e),
+        }
     } else {
         Bytes::new()
     };
-    if auth.service != SERVICE {
+    let received_host = header_str(&parts, "host").unwrap_or("").to_string();
+    if !scope_service_ok(&auth.service, &received_host) {
         return Err(err(
             "AuthFailure.SignatureFailure",
             format!("The credential scope names service `{}`, not `{SERVICE}`.", auth.service),
@@ -190,9 +277,8 @@ async fn read_v3_for(state: &AppState, entry: &'static Entry, parts: Parts, body
     if sign::utc_date(ts).as_deref() != Some(auth.date.as_str()) {
         return Err(err("AuthFailure.SignatureFailure", "The credential date does not match the UTC date of X-TC-Timestamp."));
     }
-    let (caller, secret) = lookup_secret(state, &auth.secret_id).await?;
+    let (caller, secret) = key?;
     let query = if parts.method == Method::GET { parts.uri.query().unwrap_or("") } else { "" };
-    let received_host = header_str(&parts, "host").unwrap_or("").to_string();
     let scope = format!("{}/{}/tc3_request", auth.date, auth.service);
     let ts_text = ts_str.unwrap_or_default();
     let mut verified = false;
@@ -214,6 +300,7 @@ async fn read_v3_for(state: &AppState, entry: &'static Entry, parts: Parts, body
     if !verified {
         return Err(signature_failure());
     }
+    let binding = v3_binding(state, &parts, entry, &auth, ts, query, &body);
     let params = if parts.method == Method::GET {
         let pairs = sign::parse_form(query).map_err(|e| err("InvalidParameter", format!("Malformed query string: {e}")))?;
         params::unflatten(&pairs)?
@@ -230,10 +317,12 @@ async fn read_v3_for(state: &AppState, entry: &'static Entry, parts: Parts, body
         }
         v
     };
-    Ok(Incoming { entry, caller, params })
+    Ok(Incoming { entry, caller, params, binding })
 }
 
-async fn multipart_params(content_type: &str, body: Bytes) -> Result<Value, ApiError> {
+/// Reads a multipart/form-data body into action parameters. Public for the fuzz target
+/// (fuzz/fuzz_targets/multipart.rs); the door calls it only after the signature verified.
+pub async fn multipart_params(content_type: &str, body: Bytes) -> Result<Value, ApiError> {
     let boundary = multer::parse_boundary(content_type).map_err(|e| err("InvalidRequest", format!("Bad multipart Content-Type: {e}")))?;
     let stream = futures_stream(body);
     let mut mp = multer::Multipart::new(stream, boundary);
@@ -253,6 +342,7 @@ fn futures_stream(body: Bytes) -> impl futures_util::Stream<Item = Result<Bytes,
 }
 
 async fn read_v1(state: &AppState, parts: Parts, body: Body) -> Result<Incoming, Rejected> {
+    let _large: Option<SemaphorePermit<'static>>;
     let raw = if parts.method == Method::GET {
         parts.uri.query().unwrap_or("").to_string()
     } else {
@@ -264,7 +354,9 @@ async fn read_v1(state: &AppState, parts: Parts, body: Body) -> Result<Incoming,
             )
             .into());
         }
-        let b = body_bytes(body, MAX_V1_POST).await?;
+        let (b, large) = v1_body(body).await?;
+        // Held until the key is checked, so unauthenticated large bodies stay within the shared budget.
+        _large = large;
         String::from_utf8(b.to_vec()).map_err(|_| err("InvalidParameter", "The form body is not UTF-8."))?
     };
     let pairs = sign::parse_form(&raw).map_err(|e| err("InvalidParameter", format!("Malformed parameters: {e}")))?;
@@ -275,10 +367,9 @@ async fn read_v1(state: &AppState, parts: Parts, body: Body) -> Result<Incoming,
 async fn read_v1_for(state: &AppState, entry: &'static Entry, parts: &Parts, pairs: Vec<(String, String)>) -> Result<Incoming, ApiError> {
     let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     check_version(get("Version"))?;
-    check_timestamp(state, get("Timestamp"))?;
-    if get("Nonce").filter(|s| !s.is_empty()).is_none() {
-        return Err(err("MissingParameter", "The request is missing the Nonce parameter."));
-    }
+    let ts = check_timestamp(state, get("Timestamp"))?;
+    let nonce =
+        get("Nonce").filter(|s| !s.is_empty()).ok_or_else(|| err("MissingParameter", "The request is missing the Nonce parameter."))?;
     let secret_id = get("SecretId")
         .filter(|s| !s.is_empty())
         .ok_or_else(|| err("MissingParameter", "The request is missing the SecretId parameter."))?;
@@ -297,7 +388,43 @@ async fn read_v1_for(state: &AppState, entry: &'static Entry, parts: &Parts, pai
     if !verified {
         return Err(signature_failure());
     }
+    // v1 signs the method, host and every parameter, so the signature stands for the whole
+    // request; the Nonce is what may be used once: again with this signature is the same
+    // request, with another it is a replayed nonce.
+    let binding = Binding {
+        key_id: caller.credential.clone(),
+        signature: sign::sha256_hex(format!("v1-nonce:{nonce}").as_bytes()),
+        fingerprint: sign::sha256_hex(format!("{}\n{signature}", parts.method.as_str()).as_bytes()),
+        expires_at: ts.saturating_add(state.max_skew).saturating_add(1),
+    };
     let action_pairs: Vec<(String, String)> = pairs.into_iter().filter(|(k, _)| !V1_COMMON.contains(&k.as_str())).collect();
     let params = params::unflatten(&action_pairs)?;
-    Ok(Incoming { entry, caller, params })
+    Ok(Incoming { entry, caller, params, binding })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{scope_service_ok, without_port};
+
+    #[test]
+    fn ports_are_stripped_only_from_host_port() {
+        assert_eq!(without_port("127.0.0.1:8080"), Some("127.0.0.1"));
+        assert_eq!(without_port("[::1]:8080"), Some("[::1]"));
+        assert_eq!(without_port("localhost"), None);
+        assert_eq!(without_port("::1"), None);
+        assert_eq!(without_port(":80"), None);
+        assert_eq!(without_port("h:x"), None);
+    }
+
+    #[test]
+    fn scope_service_is_ssl_or_the_first_host_label() {
+        assert!(scope_service_ok("ssl", "127.0.0.1:8080"));
+        assert!(scope_service_ok("127", "127.0.0.1:8080"));
+        assert!(scope_service_ok("certhub", "certhub.example.com"));
+        assert!(scope_service_ok("localhost:8080", "localhost:8080"));
+        assert!(!scope_service_ok("localhost", "localhost:8080"));
+        assert!(!scope_service_ok("cvm", "127.0.0.1:8080"));
+        assert!(!scope_service_ok("example", "certhub.example.com"));
+        assert!(!scope_service_ok("0", "127.0.0.1:8080"));
+    }
 }

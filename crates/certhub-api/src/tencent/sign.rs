@@ -91,7 +91,8 @@ pub fn parse_tc3_authorization(value: &str) -> Result<Tc3Authorization, SignErro
     })
 }
 
-fn sha256_hex(data: &[u8]) -> String {
+/// Lower-case hex SHA-256.
+pub fn sha256_hex(data: &[u8]) -> String {
     hex::encode(digest::digest(&digest::SHA256, data).as_ref())
 }
 

@@ -15,6 +15,7 @@ use sqlx::SqlitePool;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 use super::rows::{PreparedInsert, db, next_seq};
+use super::tx::Tx;
 
 /// Most inserts committed in one transaction.
 const MAX_BATCH: usize = 512;
@@ -69,7 +70,7 @@ async fn writer(pool: SqlitePool, write_lock: Arc<Mutex<()>>, mut rx: mpsc::Unbo
 }
 
 async fn commit<'a>(pool: &SqlitePool, rows: impl Iterator<Item = &'a PreparedInsert>) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = Tx::begin(pool).await.map_err(db)?;
     for row in rows {
         insert_prepared!(tx, row);
     }

@@ -8,6 +8,7 @@ use certhub_core::store::{Reissue, Transition};
 use sqlx::Row;
 
 use super::rows::{db, json, next_seq};
+use super::tx::Tx;
 use super::{Pool, SqlStore};
 
 pub(super) async fn claim_jobs(s: &SqlStore, kind: &str, now: i64, lease: i64, limit: i64) -> Result<Vec<Job>, StoreError> {
@@ -96,7 +97,7 @@ pub(super) async fn mark_issued(
 ) -> Result<bool, StoreError> {
     with_pool!(s, p => {
         let _writer = s.writer().await;
-        let mut tx = p.begin().await.map_err(db)?;
+        let mut tx = Tx::begin(p).await.map_err(db)?;
         let r = sqlx::query("UPDATE certificates SET status = 1, status_msg = '', cert_pem = $1, not_before = $2, not_after = $3, \
             fingerprint = $4, serial = $5 WHERE owner_uin = $6 AND id = $7 AND status IN (0, 4)")
             .bind(&issued.cert_pem).bind(issued.not_before).bind(issued.not_after).bind(&issued.fingerprint).bind(&issued.serial)
@@ -108,6 +109,36 @@ pub(super) async fn mark_issued(
         tx.commit().await.map_err(db)?;
         Ok(true)
     })
+}
+
+/// Copies a revocation into `revocations` (which deleting the certificate never touches) and raises its CA's
+/// mark, in the transaction that revokes: a CRL read before this commit is thereby known to be stale.
+macro_rules! record_revocation {
+    ($tx:expr, $owner:expr, $id:expr, $r:expr) => {{
+        sqlx::query(
+            "INSERT INTO revocations (ca_family, serial, revoked_at, reason, not_after, cert_id) \
+             SELECT ca_family, serial, $1, $2, COALESCE(not_after, 0), id FROM certificates \
+             WHERE owner_uin = $3 AND id = $4 AND ca_family IS NOT NULL AND serial IS NOT NULL \
+             ON CONFLICT (ca_family, serial) DO NOTHING",
+        )
+        .bind($r.at)
+        .bind($r.reason)
+        .bind($owner)
+        .bind($id)
+        .execute(&mut *$tx)
+        .await
+        .map_err(db)?;
+        sqlx::query(
+            "INSERT INTO crl_marks (ca, revision) SELECT ca_family, 1 FROM certificates \
+             WHERE owner_uin = $1 AND id = $2 AND ca_family IS NOT NULL \
+             ON CONFLICT (ca) DO UPDATE SET revision = crl_marks.revision + 1",
+        )
+        .bind($owner)
+        .bind($id)
+        .execute(&mut *$tx)
+        .await
+        .map_err(db)?;
+    }};
 }
 
 /// A transition's guarded UPDATE and the values it binds.
@@ -153,6 +184,9 @@ macro_rules! run_transition {
         let applied = r.rows_affected() > 0;
         if applied {
             insert_log!(&mut *$tx, $owner, t.log, $now);
+            if let Some(r) = t.revocation {
+                record_revocation!($tx, $owner, $id, r);
+            }
             if let Some((kind, deadline)) = t.job {
                 sqlx::query(
                     "INSERT INTO jobs (kind, owner_uin, cert_id, state, run_at, deadline, attempts, lease_until, last_error) \
@@ -179,7 +213,7 @@ pub(super) async fn transition(s: &SqlStore, owner_uin: &str, id: &str, t: &Tran
     let g = guarded(t)?;
     with_pool!(s, p => {
         let _writer = s.writer().await;
-        let mut tx = p.begin().await.map_err(db)?;
+        let mut tx = Tx::begin(p).await.map_err(db)?;
         if !run_transition!(tx, &g, t, owner_uin, id, now) {
             return Ok(false);
         }
@@ -196,7 +230,7 @@ pub(super) async fn reissue(s: &SqlStore, r: &Reissue<'_>, now: i64) -> Result<b
     let owner = r.order.owner_uin.as_str();
     with_pool!(s, p => {
         let _writer = s.writer().await;
-        let mut tx = p.begin().await.map_err(db)?;
+        let mut tx = Tx::begin(p).await.map_err(db)?;
         if !run_transition!(tx, &g, r.mark, owner, r.original, now) {
             return Ok(false);
         }
@@ -220,7 +254,7 @@ pub(super) async fn approve_revoke_request(
     let (owner, id) = cert;
     with_pool!(s, p => {
         let _writer = s.writer().await;
-        let mut tx = p.begin().await.map_err(db)?;
+        let mut tx = Tx::begin(p).await.map_err(db)?;
         let decided = sqlx::query("UPDATE revoke_requests SET status = 'approved', processor_comment = $1, updated_at = $2 \
             WHERE id = $3 AND owner_uin = $4 AND cert_id = $5 AND status = 'pending'")
             .bind(processor_comment).bind(now).bind(request_id).bind(owner).bind(id).execute(&mut *tx).await.map_err(db)?;

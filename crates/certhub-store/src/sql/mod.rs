@@ -12,6 +12,7 @@ use certhub_core::model::{
     Account, ApiKey, ApiKeySecret, CaRecord, CertQuery, CertRecord, DeleteTask, Issued, Job, KeyKind, LogQuery, NewLog, OperateLog,
     RevokeRequest, RevokedSerial, SerialStatus, StoredCrl, Tag,
 };
+use certhub_core::model::{ClaimState, SignatureClaim};
 use certhub_core::store::{Reissue, Transition};
 use certhub_core::{Store, StoreError};
 use sqlx::Row;
@@ -25,9 +26,11 @@ use crate::schema;
 #[macro_use]
 mod rows;
 mod group;
+mod tx;
 
 use group::GroupCommit;
 use rows::{CERT_COLUMNS, PreparedInsert, db, json, next_seq};
+use tx::{Tx, release_check};
 
 /// A CA row before its keys are opened: family, root, sealed root key, intermediate, sealed key, created.
 type SealedCaRow = (String, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, i64);
@@ -46,6 +49,8 @@ pub struct SqlStore {
     write_lock: Option<Arc<tokio::sync::Mutex<()>>>,
     /// SQLite certificate inserts, committed many to a transaction (see `group`).
     group: Option<GroupCommit>,
+    /// SQLite connections for signature records only, without a disk sync per commit (see `replay`).
+    replay: Option<SqlitePool>,
 }
 
 /// Expands `$body` once per backend with `$pool` bound to the concrete pool.
@@ -59,13 +64,15 @@ macro_rules! with_pool {
 }
 
 mod lifecycle;
+mod replay;
 mod revocation;
 
 impl SqlStore {
     /// Connects to `url` (`sqlite://path` or `postgres://...`) and applies migrations.
     pub async fn connect(url: &str, cipher: Arc<KeyCipher>) -> Result<Self, StoreError> {
+        let mut replay = None;
         let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let pool = PgPoolOptions::new().max_connections(16).connect(url).await.map_err(db)?;
+            let pool = PgPoolOptions::new().max_connections(16).after_release(release_check).connect(url).await.map_err(db)?;
             Pool::Postgres(pool)
         } else if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)
@@ -75,7 +82,8 @@ impl SqlStore {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(std::time::Duration::from_secs(10));
-            let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await.map_err(db)?;
+            let pool = SqlitePoolOptions::new().max_connections(8).after_release(release_check).connect_with(opts.clone()).await.map_err(db)?;
+            replay = Some(replay::sqlite_pool(opts).await?);
             Pool::Sqlite(pool)
         } else {
             return Err(StoreError::Backend(format!("unsupported database URL scheme: {url}")));
@@ -87,7 +95,7 @@ impl SqlStore {
             }
             Pool::Postgres(_) => (None, None),
         };
-        let store = Self { pool, cipher, write_lock, group };
+        let store = Self { pool, cipher, write_lock, group, replay };
         store.migrate().await?;
         Ok(store)
     }
@@ -110,6 +118,9 @@ impl SqlStore {
 
     /// Closes every connection.
     pub async fn close(&self) {
+        if let Some(r) = &self.replay {
+            r.close().await;
+        }
         with_pool!(self, p => { p.close().await })
     }
 
@@ -117,7 +128,7 @@ impl SqlStore {
         let migrations = schema::for_backend(matches!(self.pool, Pool::Postgres(_)));
         with_pool!(self, p => {
             let _writer = self.writer().await;
-            let mut tx = p.begin().await.map_err(db)?;
+            let mut tx = Tx::begin(p).await.map_err(db)?;
             if let Pool::Postgres(_) = &self.pool {
                 // Several nodes may start at once: one migrates, the others wait.
                 sqlx::query("SELECT pg_advisory_xact_lock(7311001)").execute(&mut *tx).await.map_err(db)?;
@@ -155,7 +166,7 @@ impl SqlStore {
             return group.insert(row).await;
         }
         with_pool!(self, p => {
-            let mut tx = p.begin().await.map_err(db)?;
+            let mut tx = Tx::begin(p).await.map_err(db)?;
             insert_prepared!(tx, &row);
             tx.commit().await.map_err(db)?;
             Ok(())
@@ -374,7 +385,7 @@ impl Store for SqlStore {
     async fn update_alias(&self, owner_uin: &str, id: &str, alias: &str, log: &NewLog, now: i64) -> Result<bool, StoreError> {
         with_pool!(self, p => {
             let _writer = self.writer().await;
-            let mut tx = p.begin().await.map_err(db)?;
+            let mut tx = Tx::begin(p).await.map_err(db)?;
             let r = sqlx::query("UPDATE certificates SET alias = $1 WHERE owner_uin = $2 AND id = $3")
                 .bind(alias).bind(owner_uin).bind(id).execute(&mut *tx).await.map_err(db)?;
             if r.rows_affected() == 0 {
@@ -396,7 +407,7 @@ impl Store for SqlStore {
     ) -> Result<Vec<String>, StoreError> {
         with_pool!(self, p => {
             let _writer = self.writer().await;
-            let mut tx = p.begin().await.map_err(db)?;
+            let mut tx = Tx::begin(p).await.map_err(db)?;
             let mut moved = Vec::new();
             for id in ids {
                 let r = sqlx::query("UPDATE certificates SET project_id = $1 WHERE owner_uin = $2 AND id = $3")
@@ -423,7 +434,7 @@ impl Store for SqlStore {
     ) -> Result<Vec<String>, StoreError> {
         with_pool!(self, p => {
             let _writer = self.writer().await;
-            let mut tx = p.begin().await.map_err(db)?;
+            let mut tx = Tx::begin(p).await.map_err(db)?;
             let mut changed = Vec::new();
             for id in ids {
                 let r = sqlx::query("UPDATE certificates SET ignore_notice = $1 WHERE owner_uin = $2 AND id = $3")
@@ -444,7 +455,7 @@ impl Store for SqlStore {
     async fn delete_certificate(&self, owner_uin: &str, id: &str, log: &NewLog, now: i64) -> Result<bool, StoreError> {
         with_pool!(self, p => {
             let _writer = self.writer().await;
-            let mut tx = p.begin().await.map_err(db)?;
+            let mut tx = Tx::begin(p).await.map_err(db)?;
             sqlx::query("DELETE FROM cert_tags WHERE cert_id IN (SELECT id FROM certificates WHERE owner_uin = $1 AND id = $2)")
                 .bind(owner_uin).bind(id).execute(&mut *tx).await.map_err(db)?;
             let r = sqlx::query("DELETE FROM certificates WHERE owner_uin = $1 AND id = $2")
@@ -491,7 +502,7 @@ impl Store for SqlStore {
     async fn create_delete_tasks(&self, owner_uin: &str, certs: &[(String, Vec<String>)], now: i64) -> Result<Vec<DeleteTask>, StoreError> {
         with_pool!(self, p => {
             let _writer = self.writer().await;
-            let mut tx = p.begin().await.map_err(db)?;
+            let mut tx = Tx::begin(p).await.map_err(db)?;
             let mut out = Vec::with_capacity(certs.len());
             for (cert_id, domains) in certs {
                 let id: i64 = sqlx::query_scalar("INSERT INTO delete_tasks (owner_uin, cert_id, status, domains, error, updated_at) \
@@ -635,6 +646,14 @@ impl Store for SqlStore {
         revocation::crl_head(self, ca).await
     }
 
+    async fn revocation_mark(&self, ca: &str) -> Result<i64, StoreError> {
+        revocation::revocation_mark(self, ca).await
+    }
+
+    async fn crl_stale(&self, ca: &str) -> Result<bool, StoreError> {
+        revocation::crl_stale(self, ca).await
+    }
+
     async fn save_crl(&self, ca: &str, crl: &StoredCrl) -> Result<bool, StoreError> {
         revocation::save_crl(self, ca, crl).await
     }
@@ -668,5 +687,21 @@ impl Store for SqlStore {
 
     async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
         revocation::release_lease(self, name, holder).await
+    }
+
+    async fn claim_signature(&self, claim: &SignatureClaim, now: i64) -> Result<ClaimState, StoreError> {
+        replay::claim(self, claim, now).await
+    }
+
+    async fn finish_signature(&self, key_id: &str, signature: &str, response: &[u8]) -> Result<(), StoreError> {
+        replay::finish(self, key_id, signature, response).await
+    }
+
+    async fn release_signature(&self, key_id: &str, signature: &str) -> Result<(), StoreError> {
+        replay::release(self, key_id, signature).await
+    }
+
+    async fn prune_signatures(&self, now: i64) -> Result<u64, StoreError> {
+        replay::prune(self, now).await
     }
 }

@@ -12,6 +12,15 @@ use crate::query::Arg;
 
 pub(super) async fn serial_status(s: &SqlStore, family: &str, serial: &str) -> Result<Option<SerialStatus>, StoreError> {
     with_pool!(s, p => {
+        // A recorded revocation answers first: it outlives the certificate record.
+        let revoked = sqlx::query("SELECT not_after, revoked_at, reason FROM revocations WHERE ca_family = $1 AND serial = $2")
+            .bind(family).bind(serial).fetch_optional(p).await.map_err(db)?;
+        if let Some(r) = revoked {
+            return Ok(Some(SerialStatus {
+                not_after: r.try_get("not_after").map_err(db)?,
+                revocation: Some(Revocation { at: r.try_get("revoked_at").map_err(db)?, reason: r.try_get("reason").map_err(db)? }),
+            }));
+        }
         let row = sqlx::query("SELECT not_after, revoked_at, revoke_reason FROM certificates WHERE ca_family = $1 AND serial = $2")
             .bind(family).bind(serial).fetch_optional(p).await.map_err(db)?;
         let Some(r) = row else { return Ok(None) };
@@ -26,31 +35,44 @@ pub(super) async fn serial_status(s: &SqlStore, family: &str, serial: &str) -> R
 
 pub(super) async fn revoked_serials(s: &SqlStore, family: &str) -> Result<Vec<RevokedSerial>, StoreError> {
     with_pool!(s, p => {
-        let rows = sqlx::query("SELECT serial, revoked_at, revoke_reason FROM certificates \
-            WHERE ca_family = $1 AND revoked_at IS NOT NULL AND serial IS NOT NULL ORDER BY revoked_at, serial")
+        let rows = sqlx::query("SELECT serial, revoked_at, reason FROM revocations WHERE ca_family = $1 ORDER BY revoked_at, serial")
             .bind(family).fetch_all(p).await.map_err(db)?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             out.push(RevokedSerial {
                 serial: r.try_get("serial").map_err(db)?,
-                revocation: Revocation {
-                    at: r.try_get("revoked_at").map_err(db)?,
-                    reason: r.try_get::<Option<i64>, _>("revoke_reason").map_err(db)?.unwrap_or(0),
-                },
+                revocation: Revocation { at: r.try_get("revoked_at").map_err(db)?, reason: r.try_get("reason").map_err(db)? },
             });
         }
         Ok(out)
     })
 }
 
+pub(super) async fn revocation_mark(s: &SqlStore, ca: &str) -> Result<i64, StoreError> {
+    with_pool!(s, p => {
+        let mark: Option<i64> = sqlx::query_scalar("SELECT revision FROM crl_marks WHERE ca = $1").bind(ca).fetch_optional(p).await.map_err(db)?;
+        Ok(mark.unwrap_or(0))
+    })
+}
+
+pub(super) async fn crl_stale(s: &SqlStore, ca: &str) -> Result<bool, StoreError> {
+    with_pool!(s, p => {
+        let stale: i64 = sqlx::query_scalar("SELECT CASE WHEN COALESCE((SELECT revision FROM crl_marks WHERE ca = $1), 0) \
+            > COALESCE((SELECT covered FROM crls WHERE ca = $1), -1) THEN CAST(1 AS BIGINT) ELSE CAST(0 AS BIGINT) END")
+            .bind(ca).fetch_one(p).await.map_err(db)?;
+        Ok(stale != 0)
+    })
+}
+
 pub(super) async fn crl(s: &SqlStore, ca: &str) -> Result<Option<StoredCrl>, StoreError> {
     with_pool!(s, p => {
-        let row = sqlx::query("SELECT number, this_update, der FROM crls WHERE ca = $1").bind(ca).fetch_optional(p).await.map_err(db)?;
+        let row = sqlx::query("SELECT number, this_update, der, covered FROM crls WHERE ca = $1").bind(ca).fetch_optional(p).await.map_err(db)?;
         match row {
             Some(r) => Ok(Some(StoredCrl {
                 number: r.try_get("number").map_err(db)?,
                 this_update: r.try_get("this_update").map_err(db)?,
                 der: r.try_get("der").map_err(db)?,
+                covered: r.try_get("covered").map_err(db)?,
             })),
             None => Ok(None),
         }
@@ -72,11 +94,12 @@ pub(super) async fn save_crl(s: &SqlStore, ca: &str, crl: &StoredCrl) -> Result<
     with_pool!(s, p => {
         let _writer = s.writer().await;
         let r = if crl.number == 1 {
-            sqlx::query("INSERT INTO crls (ca, number, this_update, der) VALUES ($1, $2, $3, $4) ON CONFLICT (ca) DO NOTHING")
-                .bind(ca).bind(crl.number).bind(crl.this_update).bind(&crl.der).execute(p).await.map_err(db)?
+            sqlx::query("INSERT INTO crls (ca, number, this_update, der, covered) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ca) DO NOTHING")
+                .bind(ca).bind(crl.number).bind(crl.this_update).bind(&crl.der).bind(crl.covered).execute(p).await.map_err(db)?
         } else {
-            sqlx::query("UPDATE crls SET number = $1, this_update = $2, der = $3 WHERE ca = $4 AND number = $5")
-                .bind(crl.number).bind(crl.this_update).bind(&crl.der).bind(ca).bind(crl.number - 1).execute(p).await.map_err(db)?
+            sqlx::query("UPDATE crls SET number = $1, this_update = $2, der = $3, covered = $4 WHERE ca = $5 AND number = $6")
+                .bind(crl.number).bind(crl.this_update).bind(&crl.der).bind(crl.covered).bind(ca).bind(crl.number - 1)
+                .execute(p).await.map_err(db)?
         };
         Ok(r.rows_affected() == 1)
     })
