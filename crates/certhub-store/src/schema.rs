@@ -189,3 +189,67 @@ pub fn for_backend(postgres: bool) -> Vec<String> {
 pub fn statements(migration: &str) -> impl Iterator<Item = &str> {
     migration.split(';').map(str::trim).filter(|s| !s.is_empty())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use certhub_core::Store;
+    use certhub_core::model::{Revocation, RevokedSerial};
+    use sqlx::Connection;
+
+    use crate::{KeyCipher, SqlStore};
+
+    /// A database made before the `revocations` table, holding a revoked certificate, is back-filled on upgrade.
+    #[tokio::test]
+    async fn the_upgrade_back_fills_revocations_from_revoked_certificates() {
+        let dir = std::env::temp_dir().join(format!("certhub-upgrade-{}", certhub_core::ids::random_alnum(10)));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
+        let migrations = super::for_backend(false);
+        let before = migrations.iter().position(|m| m.contains("CREATE TABLE revocations")).expect("the revocations migration");
+        let mut raw = sqlx::SqliteConnection::connect(&url).await.expect("raw");
+        sqlx::query("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY)").execute(&mut raw).await.expect("versions");
+        for (i, m) in migrations[..before].iter().enumerate() {
+            for stmt in super::statements(m) {
+                sqlx::query(stmt).execute(&mut raw).await.expect(stmt);
+            }
+            sqlx::query("INSERT INTO schema_migrations (version) VALUES ($1)").bind(i as i64 + 1).execute(&mut raw).await.expect("version");
+        }
+        sqlx::query("INSERT INTO accounts (uin, app_id, name, created_at) VALUES ('100', 1, 'old', 0)")
+            .execute(&mut raw)
+            .await
+            .expect("account");
+        for (id, serial, revoked_at) in [("old1", "5e01", Some(77)), ("old2", "5e02", None)] {
+            sqlx::query(
+                "INSERT INTO certificates (id, owner_uin, project_id, alias, source, cert_type, product_name, domain, sans, status, \
+                 status_msg, not_after, insert_time, key_algorithm, is_sm, has_key, ignore_notice, allow_download, tags, extra, seq, \
+                 serial, ca_family, revoked_at, revoke_reason) \
+                 VALUES ($1, '100', 0, '', 'certhub', 'SVR', '', 'old.example', '[]', 10, '', 999, 0, 'EC 256', 0, 0, 0, 1, '[]', '{}', 0, \
+                 $2, 'ecdsa-p256', $3, 1)",
+            )
+            .bind(id)
+            .bind(serial)
+            .bind(revoked_at)
+            .execute(&mut raw)
+            .await
+            .expect("certificate");
+        }
+        sqlx::query("INSERT INTO crls (ca, number, this_update, der) VALUES ('ecdsa-p256', 3, 50, x'00')")
+            .execute(&mut raw)
+            .await
+            .expect("crl");
+        drop(raw);
+
+        let store = SqlStore::connect(&url, Arc::new(KeyCipher::from_bytes(&[4u8; 32]).expect("cipher"))).await.expect("upgrade");
+        let listed = store.revoked_serials("ecdsa-p256").await.expect("list");
+        assert_eq!(listed, vec![RevokedSerial { serial: "5e01".into(), revocation: Revocation { at: 77, reason: 1 } }]);
+        assert!(store.crl_stale("ecdsa-p256").await.expect("stale"), "a CRL from before the upgrade is regenerated once");
+        // Back-filled revocations outlive their records like new ones.
+        let log = certhub_core::model::NewLog { cert_id: "old1".into(), kind: "delete".into(), action: "d".into(), actor: "t".into() };
+        assert!(store.delete_certificate("100", "old1", &log, 100).await.expect("delete"));
+        assert_eq!(store.revoked_serials("ecdsa-p256").await.expect("list").len(), 1);
+        store.close().await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -82,7 +82,8 @@ impl SqlStore {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(std::time::Duration::from_secs(10));
-            let pool = SqlitePoolOptions::new().max_connections(8).after_release(release_check).connect_with(opts.clone()).await.map_err(db)?;
+            let pool =
+                SqlitePoolOptions::new().max_connections(8).after_release(release_check).connect_with(opts.clone()).await.map_err(db)?;
             replay = Some(replay::sqlite_pool(opts).await?);
             Pool::Sqlite(pool)
         } else {

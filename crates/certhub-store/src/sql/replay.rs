@@ -28,7 +28,7 @@ const PRUNE: &str = "DELETE FROM signature_claims WHERE expires_at < $1";
 /// The SQLite connections for signature records: same database, no sync per commit.
 pub(super) async fn sqlite_pool(opts: SqliteConnectOptions) -> Result<SqlitePool, StoreError> {
     let opts = opts.synchronous(SqliteSynchronous::Normal);
-    SqlitePoolOptions::new().max_connections(2).connect_with(opts).await.map_err(db)
+    SqlitePoolOptions::new().max_connections(2).after_release(super::tx::release_check).connect_with(opts).await.map_err(db)
 }
 
 /// The sealing context of a stored answer, so one record's answer cannot be moved to another.
@@ -45,7 +45,7 @@ macro_rules! write {
                 $query.execute(replay.as_ref().unwrap_or(p)).await.map_err(db)?.rows_affected()
             }
             (Pool::Postgres(p), _) => {
-                let mut tx = p.begin().await.map_err(db)?;
+                let mut tx = super::tx::Tx::begin(p).await.map_err(db)?;
                 sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await.map_err(db)?;
                 let n = $query.execute(&mut *tx).await.map_err(db)?.rows_affected();
                 tx.commit().await.map_err(db)?;

@@ -72,13 +72,19 @@ impl<DB: Database> DerefMut for Tx<DB> {
     }
 }
 
-/// The pool's `after_release` check: runs any queued ROLLBACK, then keeps the connection only when it is
+/// The pool's `after_release` check: lets any queued ROLLBACK run, then keeps the connection only when it is
 /// outside every transaction. A failed ROLLBACK, or a transaction abandoned mid-way, closes the connection.
 pub(super) fn release_check<C: Connection>(
     conn: &mut C,
     _meta: PoolConnectionMetadata,
 ) -> Pin<Box<dyn Future<Output = Result<bool, sqlx::Error>> + Send + '_>> {
     Box::pin(async move {
+        // On SQLite sqlx's depth drops only once a ROLLBACK has succeeded; on PostgreSQL it drops when the
+        // ROLLBACK is queued, and the pool's own ping after this check closes the connection if it fails.
+        // Either way zero needs no round trip, which is the common case.
+        if !conn.is_in_transaction() {
+            return Ok(true);
+        }
         conn.ping().await?;
         if conn.is_in_transaction() {
             tracing::warn!("closing a database connection left inside a transaction (a failed COMMIT or ROLLBACK)");
