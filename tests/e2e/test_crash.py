@@ -47,6 +47,7 @@ class Burst:
         self.stop = threading.Event()
         self.lock = threading.Lock()
         self.uploads, self.applies, self.revokes = [], [], []
+        self.sent = 0
         self.threads = [threading.Thread(target=self._guard, args=(f,), daemon=True)
                         for f in (self._upload, self._upload, self._apply, self._revoke)]
 
@@ -60,7 +61,11 @@ class Burst:
                 time.sleep(0.05)
 
     def _upload(self):
-        cid = upload(self.acct.client(), self.chain, Repeatable=True)["CertificateId"]
+        with self.lock:
+            self.sent += 1
+            n = self.sent
+        # A distinct alias makes each request distinct (an identical one would be answered as a replay).
+        cid = upload(self.acct.client(), self.chain, Repeatable=True, Alias=f"burst-{n}")["CertificateId"]
         with self.lock:
             self.uploads.append(cid)
         return True

@@ -175,7 +175,7 @@ CREATE INDEX signature_claims_expiry ON signature_claims(expires_at);
     r#"
 UPDATE revoke_requests SET status = 'rejected', processor_comment = 'duplicate of an earlier pending request'
     WHERE status = 'pending' AND id NOT IN (SELECT MIN(id) FROM revoke_requests WHERE status = 'pending' GROUP BY cert_id);
-CREATE UNIQUE INDEX revoke_requests_one_pending ON revoke_requests(cert_id) WHERE status = 'pending';
+CREATE UNIQUE INDEX IF NOT EXISTS revoke_requests_one_pending ON revoke_requests(cert_id) WHERE status = 'pending';
 "#,
 ];
 

@@ -184,8 +184,8 @@ macro_rules! run_transition {
         let applied = r.rows_affected() > 0;
         if applied {
             insert_log!(&mut *$tx, $owner, t.log, $now);
-            if let Some(rev) = t.revocation {
-                record_revocation!($tx, $owner, $id, rev);
+            if let Some(r) = t.revocation {
+                record_revocation!($tx, $owner, $id, r);
             }
             if let Some((kind, deadline)) = t.job {
                 sqlx::query(
