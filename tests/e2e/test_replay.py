@@ -149,3 +149,56 @@ def test_huawei_door_hashes_the_received_body_and_needs_a_signed_host(server):
     no_host = huawei_sign(ak, sk, host, path, body, ["content-type", "x-sdk-date"])
     status, r = huawei(server, no_host, body)
     assert status == 401 and r["error_code"] == "SCM.0002", r
+
+
+def test_two_nodes_on_one_postgresql_share_the_binding(workdir, fresh_chain):
+    """Two certhub nodes on one PostgreSQL database: a signature used on one is bound on the other."""
+    import os
+    import random
+    import subprocess
+
+    from conftest import BIN, Server
+
+    base = os.environ.get("CERTHUB_TEST_PG_URL", "postgres://postgres@127.0.0.1:5432/test")
+    db = f"certhub_e2e_nodes_{random.randrange(10**9)}"
+    subprocess.run(["psql", base, "-q", "-c", f"CREATE DATABASE {db}"], check=True, capture_output=True)
+    url = base.rsplit("/", 1)[0] + "/" + db
+    master = {"CERTHUB_MASTER_KEY": "ab" * 32}
+    dirs = [os.path.join(workdir, f"node-{i}") for i in range(2)]
+    for d in dirs:
+        os.makedirs(d)
+    nodes = [Server(d, extra=("--database-url", url), env=master) for d in dirs]
+    try:
+        r = subprocess.run([BIN, "key", "create", "--account", "nodes", "--json", "--data-dir", dirs[0], "--database-url", url],
+                           capture_output=True, text=True, env={**os.environ, **master})
+        assert r.returncode == 0, r.stderr
+        key = json.loads(r.stdout)
+
+        class Acct:
+            secret_id, secret_key = key["SecretId"], key["SecretKey"]
+
+        a, b = nodes
+        # Signed for node a's Host; the Host header travels with the captured request.
+        payload, headers = capture(a, Acct, "DescribeCertificates", {"Limit": 3})
+        first = send(a, payload, headers)
+        assert "Error" not in first, first
+        assert send(b, payload, headers) == first, "the other node answers with the first answer"
+        r = send(b, payload, {**headers, "X-TC-Action": "DescribeCertificateOperateLogs"})
+        assert r["Error"]["Code"] == "AuthFailure.SignatureFailure", r
+        # One upload, sent to both nodes at once, creates one certificate.
+        params = {"CertificatePublicKey": fresh_chain.leaf + fresh_chain.intermediate + fresh_chain.root,
+                  "CertificatePrivateKey": fresh_chain.key, "Alias": "two-nodes", "Repeatable": True}
+        payload, headers = capture(a, Acct, "UploadCertificate", params)
+        answers = []
+        threads = [threading.Thread(target=lambda n=n: answers.append(send(n, payload, headers))) for n in [a, b, a, b]]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(answers) == 4 and all(x == answers[0] for x in answers) and "CertificateId" in answers[0], answers
+        payload, headers = capture(a, Acct, "DescribeCertificates", {"SearchKey": "two-nodes"})
+        assert send(b, payload, headers)["TotalCount"] == 1
+    finally:
+        for n in nodes:
+            n.stop()
+        subprocess.run(["psql", base, "-q", "-c", f"DROP DATABASE {db} WITH (FORCE)"], capture_output=True)

@@ -405,6 +405,8 @@ pub struct SignatureClaim {
     pub request_id: String,
     /// Unix seconds after which the signature has expired and the record may go.
     pub expires_at: i64,
+    /// The answer, when the request ran before claiming (read-only actions): stored with the claim.
+    pub response: Option<Vec<u8>>,
 }
 
 /// What the store knows of a signature when claiming it.

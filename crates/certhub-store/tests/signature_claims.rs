@@ -14,7 +14,14 @@ fn cipher() -> Arc<KeyCipher> {
 }
 
 fn claim(key: &str, sig: &str, fingerprint: &str, request_id: &str, expires_at: i64) -> SignatureClaim {
-    SignatureClaim { key_id: key.into(), signature: sig.into(), fingerprint: fingerprint.into(), request_id: request_id.into(), expires_at }
+    SignatureClaim {
+        key_id: key.into(),
+        signature: sig.into(),
+        fingerprint: fingerprint.into(),
+        request_id: request_id.into(),
+        expires_at,
+        response: None,
+    }
 }
 
 /// Races `n` claims of one signature, split over `stores`; returns how many won and what the others saw.
@@ -70,12 +77,18 @@ async fn suite(stores: &[Arc<SqlStore>], raw_response: impl AsyncFn(&str) -> Opt
         ClaimState::Seen { .. }
     ));
 
+    // A read claims with its answer in one write; a repeat sees that answer.
+    let with_answer = SignatureClaim { response: Some(b"read".to_vec()), ..claim("AKIDread", "sig-read", "fr", "rr", 2_000) };
+    assert_eq!(s.claim_signature(&with_answer, 1_000).await.expect("claim"), ClaimState::Claimed);
+    let repeat = stores[stores.len() - 1].claim_signature(&with_answer, 1_000).await.expect("claim");
+    assert_eq!(repeat, ClaimState::Seen { fingerprint: "fr".into(), request_id: "rr".into(), response: Some(b"read".to_vec()) });
+
     // After its window a signature's record no longer binds it, and pruning removes it.
     assert_eq!(s.claim_signature(&claim("AKIDrace", "sig-race", "new", "r9", 5_000), 2_001).await.expect("claim"), ClaimState::Claimed);
     assert_eq!(s.claim_signature(&claim("AKIDold", "sig-old", "f", "r", 1_500), 1_000).await.expect("claim"), ClaimState::Claimed);
     assert_eq!(s.prune_signatures(1_999).await.expect("prune"), 1, "only sig-old (1500) expired; the 2000s are due at 2000");
     assert!(raw_response("sig-old").await.is_none());
-    assert_eq!(s.prune_signatures(4_999).await.expect("prune"), 2, "AKIDother and AKIDrel (2000)");
+    assert_eq!(s.prune_signatures(4_999).await.expect("prune"), 3, "AKIDother, AKIDrel and AKIDread (2000)");
     assert!(matches!(
         s.claim_signature(&claim("AKIDrace", "sig-race", "new2", "r", 5_000), 4_000).await.expect("claim"),
         ClaimState::Seen { .. }

@@ -20,6 +20,17 @@ const WAIT_FOR_FIRST: Duration = Duration::from_secs(60);
 /// How often a repeated request looks for the first one's answer.
 const POLL: Duration = Duration::from_millis(25);
 
+/// Actions that change nothing (no log row either): their repeats may run again harmlessly.
+const READ_ONLY: &[&str] = &[
+    "DescribeCertificate",
+    "DescribeCertificateDetail",
+    "DescribeCertificates",
+    "DescribeCertificateOperateLogs",
+    "DescribeDeleteCertificatesTaskResult",
+    "CheckCertificateChain",
+    "CheckCertificateExist",
+];
+
 /// What a verified request was signed for: the claim it must win to run.
 #[derive(Debug, Clone)]
 pub struct Binding {
@@ -72,14 +83,32 @@ pub async fn run(state: &AppState, incoming: Incoming, request_id: &str) -> Answ
         return Answer::fresh(Err(e), request_id);
     }
     let b = incoming.binding.clone();
-    let claim = SignatureClaim {
+    let mut claim = SignatureClaim {
         key_id: b.key_id.clone(),
         signature: b.signature.clone(),
         fingerprint: b.fingerprint.clone(),
         request_id: request_id.to_string(),
         expires_at: b.expires_at,
+        response: None,
     };
     let store = state.service.store().clone();
+    if READ_ONLY.contains(&incoming.entry.name) {
+        // Nothing to protect from running twice: run first, then claim with the answer in
+        // one write. The answer leaves only if this claim won (or matches the first use).
+        let answer = Answer::fresh(dispatch::run(state, incoming, request_id).await, request_id);
+        claim.response = Some(answer.body);
+        return match store.claim_signature(&claim, state.service.now()).await {
+            Ok(ClaimState::Claimed) => Answer { body: claim.response.unwrap_or_default(), ..answer },
+            Ok(ClaimState::Seen { fingerprint, response: Some(body), .. }) if fingerprint == b.fingerprint => {
+                Answer { code: "Replayed", message: None, body }
+            }
+            Ok(_) => Answer::fresh(Err(mismatch()), request_id),
+            Err(e) => {
+                tracing::error!(error = %e, "signature claim failed");
+                Answer::fresh(Err(internal()), request_id)
+            }
+        };
+    }
     let deadline = tokio::time::Instant::now() + WAIT_FOR_FIRST;
     loop {
         let seen = match store.claim_signature(&claim, state.service.now()).await {

@@ -49,8 +49,8 @@ pub struct SqlStore {
     write_lock: Option<Arc<tokio::sync::Mutex<()>>>,
     /// SQLite certificate inserts, committed many to a transaction (see `group`).
     group: Option<GroupCommit>,
-    /// SQLite connections for signature records only, without a disk sync per commit (see `replay`).
-    replay: Option<SqlitePool>,
+    /// SQLite signature records: their own connections and group-committed claims (see `replay`).
+    replay: Option<replay::SqliteClaims>,
 }
 
 /// Expands `$body` once per backend with `$pool` bound to the concrete pool.
@@ -70,7 +70,7 @@ mod revocation;
 impl SqlStore {
     /// Connects to `url` (`sqlite://path` or `postgres://...`) and applies migrations.
     pub async fn connect(url: &str, cipher: Arc<KeyCipher>) -> Result<Self, StoreError> {
-        let mut replay = None;
+        let mut replay_pool = None;
         let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new().max_connections(16).after_release(release_check).connect(url).await.map_err(db)?;
             Pool::Postgres(pool)
@@ -84,7 +84,7 @@ impl SqlStore {
                 .busy_timeout(std::time::Duration::from_secs(10));
             let pool =
                 SqlitePoolOptions::new().max_connections(8).after_release(release_check).connect_with(opts.clone()).await.map_err(db)?;
-            replay = Some(replay::sqlite_pool(opts).await?);
+            replay_pool = Some(replay::sqlite_pool(opts).await?);
             Pool::Sqlite(pool)
         } else {
             return Err(StoreError::Backend(format!("unsupported database URL scheme: {url}")));
@@ -95,6 +95,10 @@ impl SqlStore {
                 (Some(lock.clone()), Some(GroupCommit::start(p.clone(), lock)))
             }
             Pool::Postgres(_) => (None, None),
+        };
+        let replay = match (replay_pool, &write_lock) {
+            (Some(p), Some(lock)) => Some(replay::SqliteClaims::start(p, lock.clone())),
+            _ => None,
         };
         let store = Self { pool, cipher, write_lock, group, replay };
         store.migrate().await?;
@@ -120,7 +124,7 @@ impl SqlStore {
     /// Closes every connection.
     pub async fn close(&self) {
         if let Some(r) = &self.replay {
-            r.close().await;
+            r.pool.close().await;
         }
         with_pool!(self, p => { p.close().await })
     }
