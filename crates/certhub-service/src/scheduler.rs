@@ -32,6 +32,8 @@ pub enum Kind {
     Ocsp,
     /// DeleteCertificates tasks.
     Delete,
+    /// Expired request-signature records (replay protection) deleted.
+    Signatures,
 }
 
 impl Kind {
@@ -43,6 +45,7 @@ impl Kind {
             Kind::Crl => "crl",
             Kind::Ocsp => "ocsp",
             Kind::Delete => "delete",
+            Kind::Signatures => "signatures",
         }
     }
 }
@@ -65,6 +68,7 @@ pub const DEFAULT_PLAN: &[Every] = &[
     Every { kind: Kind::Crl, interval: Duration::from_secs(5), deadline: Duration::from_secs(60) },
     Every { kind: Kind::Ocsp, interval: Duration::from_secs(5), deadline: Duration::from_secs(60) },
     Every { kind: Kind::Delete, interval: Duration::from_millis(500), deadline: Duration::from_secs(60) },
+    Every { kind: Kind::Signatures, interval: Duration::from_secs(30), deadline: Duration::from_secs(60) },
 ];
 
 /// How one pass ended.
@@ -128,6 +132,9 @@ impl Service {
                 Kind::Crl => self.refresh_crls().await.map(|()| 0),
                 Kind::Ocsp => self.refresh_ocsp().await.map(|()| 0),
                 Kind::Delete => self.run_delete_tasks().await,
+                Kind::Signatures => {
+                    self.store.prune_signatures(self.now()).await.map(|n| usize::try_from(n).unwrap_or(usize::MAX)).map_err(Into::into)
+                }
             }
         };
         match tokio::time::timeout(every.deadline, pass).await {

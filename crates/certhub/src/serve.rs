@@ -76,14 +76,12 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     });
     // One task per kind of background work, each with its own deadline (see certhub_service::scheduler).
     let scheduler = service.start_scheduler(certhub_service::scheduler::DEFAULT_PLAN);
-    let pruner = tokio::spawn(certhub_api::tencent::replay::prune_forever(service.clone()));
     let listener =
         tokio::net::TcpListener::bind(&settings.listen).await.map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(listen = %local, backend = store.backend(), public_url = %settings.public_url, "certhub serving");
     crate::edge::serve(listener, router(state), settings.edge, shutdown_signal()).await;
     scheduler.stop().await;
-    pruner.abort();
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -163,18 +163,3 @@ async fn run_claimed(state: &AppState, incoming: Incoming, request_id: &str) -> 
         }
     }
 }
-
-/// How often expired signature records are deleted.
-const PRUNE_EVERY: Duration = Duration::from_secs(30);
-
-/// Deletes expired signature records, forever (spawned once per node; several nodes pruning is harmless).
-pub async fn prune_forever(service: certhub_service::Service) {
-    loop {
-        match service.store().prune_signatures(service.now()).await {
-            Ok(n) if n > 0 => tracing::debug!(pruned = n, "expired signature records deleted"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "pruning signature records"),
-        }
-        tokio::time::sleep(PRUNE_EVERY).await;
-    }
-}
