@@ -8,13 +8,41 @@ use sqlx::Row;
 use super::rows::db;
 use super::{Pool, SqlStore};
 
+/// An `accounts` row (uin, app_id, name, created_at) as an `Account`; a macro because the row type differs per backend.
+macro_rules! account_from_row {
+    ($r:expr) => {{
+        let r = $r;
+        Account {
+            uin: r.try_get("uin").map_err(db)?,
+            app_id: r.try_get("app_id").map_err(db)?,
+            name: r.try_get("name").map_err(db)?,
+            created_at: r.try_get("created_at").map_err(db)?,
+        }
+    }};
+}
+
+/// An `api_keys` row joined with its account's app_id, as an `ApiKey` (without the secret).
+macro_rules! api_key_from_row {
+    ($r:expr) => {{
+        let r = $r;
+        let kind: String = r.try_get("kind").map_err(db)?;
+        ApiKey {
+            secret_id: r.try_get("secret_id").map_err(db)?,
+            owner_uin: r.try_get("owner_uin").map_err(db)?,
+            app_id: r.try_get("app_id").map_err(db)?,
+            kind: KeyKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("key kind {kind}")))?,
+            enabled: r.try_get::<i64, _>("enabled").map_err(db)? != 0,
+            created_at: r.try_get("created_at").map_err(db)?,
+        }
+    }};
+}
+
 pub(super) async fn ensure_account(s: &SqlStore, name: &str, now: i64) -> Result<Account, StoreError> {
     with_pool!(s, p => {
         let existing = sqlx::query("SELECT uin, app_id, name, created_at FROM accounts WHERE name = $1")
             .bind(name).fetch_optional(p).await.map_err(db)?;
         if let Some(r) = existing {
-            return Ok(Account { uin: r.try_get("uin").map_err(db)?, app_id: r.try_get("app_id").map_err(db)?,
-                name: r.try_get("name").map_err(db)?, created_at: r.try_get("created_at").map_err(db)? });
+            return Ok(account_from_row!(&r));
         }
         let acct = Account { uin: certhub_core::ids::owner_uin(), app_id: certhub_core::ids::app_id(), name: name.to_string(), created_at: now };
         let res = sqlx::query("INSERT INTO accounts (uin, app_id, name, created_at) VALUES ($1, $2, $3, $4)")
@@ -25,8 +53,7 @@ pub(super) async fn ensure_account(s: &SqlStore, name: &str, now: i64) -> Result
             Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
                 let r = sqlx::query("SELECT uin, app_id, name, created_at FROM accounts WHERE name = $1")
                     .bind(name).fetch_one(p).await.map_err(db)?;
-                Ok(Account { uin: r.try_get("uin").map_err(db)?, app_id: r.try_get("app_id").map_err(db)?,
-                    name: r.try_get("name").map_err(db)?, created_at: r.try_get("created_at").map_err(db)? })
+                Ok(account_from_row!(&r))
             }
             Err(e) => Err(db(e)),
         }
@@ -39,8 +66,7 @@ pub(super) async fn account(s: &SqlStore, uin: &str) -> Result<Option<Account>, 
             .bind(uin).fetch_optional(p).await.map_err(db)?;
         match r {
             None => Ok(None),
-            Some(r) => Ok(Some(Account { uin: r.try_get("uin").map_err(db)?, app_id: r.try_get("app_id").map_err(db)?,
-                name: r.try_get("name").map_err(db)?, created_at: r.try_get("created_at").map_err(db)? })),
+            Some(r) => Ok(Some(account_from_row!(&r))),
         }
     })
 }
@@ -73,16 +99,8 @@ pub(super) async fn api_key(s: &SqlStore, secret_id: &str) -> Result<Option<ApiK
         match r {
             None => None,
             Some(r) => {
-                let kind: String = r.try_get("kind").map_err(db)?;
                 let sealed: Vec<u8> = r.try_get("secret").map_err(db)?;
-                Some((ApiKey {
-                    secret_id: r.try_get("secret_id").map_err(db)?,
-                    owner_uin: r.try_get("owner_uin").map_err(db)?,
-                    app_id: r.try_get("app_id").map_err(db)?,
-                    kind: KeyKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("key kind {kind}")))?,
-                    enabled: r.try_get::<i64, _>("enabled").map_err(db)? != 0,
-                    created_at: r.try_get("created_at").map_err(db)?,
-                }, sealed))
+                Some((api_key_from_row!(&r), sealed))
             }
         }
     });
@@ -102,15 +120,7 @@ pub(super) async fn list_api_keys(s: &SqlStore) -> Result<Vec<ApiKey>, StoreErro
             .fetch_all(p).await.map_err(db)?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            let kind: String = r.try_get("kind").map_err(db)?;
-            out.push(ApiKey {
-                secret_id: r.try_get("secret_id").map_err(db)?,
-                owner_uin: r.try_get("owner_uin").map_err(db)?,
-                app_id: r.try_get("app_id").map_err(db)?,
-                kind: KeyKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("key kind {kind}")))?,
-                enabled: r.try_get::<i64, _>("enabled").map_err(db)? != 0,
-                created_at: r.try_get("created_at").map_err(db)?,
-            });
+            out.push(api_key_from_row!(&r));
         }
         Ok(out)
     })
