@@ -144,11 +144,20 @@ class Account:
         return SpacedSslClient(credential.Credential(self.secret_id, self.secret_key), "ap-guangzhou", cp)
 
     def tccli(self, action, *args):
+        # tccli signs like the SDK (one-second timestamp, action unsigned): like SpacedSslClient,
+        # a call waits for the next second after this key's previous one, so no two share a signature.
+        while True:
+            with _signed_lock:
+                if int(time.time()) > _signed_until.get((self.secret_id, "tccli"), 0):
+                    break
+            time.sleep(0.05)
         tccli = os.path.join(os.path.dirname(sys.executable), "tccli")
         r = subprocess.run(
             [tccli, "ssl", action, "--secretId", self.secret_id, "--secretKey", self.secret_key,
              "--region", "ap-guangzhou", "--endpoint", self.server.url, *args],
             capture_output=True, text=True, env={**os.environ, "HOME": self.server.data_dir})
+        with _signed_lock:
+            _signed_until[(self.secret_id, "tccli")] = int(time.time())
         return r.returncode, r.stdout + r.stderr
 
 

@@ -24,7 +24,8 @@ def dcv_server(workdir, webroot):
     os.makedirs(data)
     cfg = os.path.join(workdir, "dcv.toml")
     with open(cfg, "w") as f:
-        f.write("dcv_window_seconds = 6\n")
+        # Short enough for the deadline test, long enough for the checks made while an order is pending.
+        f.write("dcv_window_seconds = 20\n")
     s = Server(data, extra=("--dcv-http-port", str(webroot[1]), "--dcv-connect-to", "127.0.0.1", "--config", cfg))
     yield s
     assert s.stop() == 0
