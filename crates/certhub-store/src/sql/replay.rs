@@ -88,7 +88,7 @@ async fn claim_writer(pool: SqlitePool, write_lock: Arc<Mutex<()>>, mut rx: mpsc
 /// Runs the claims in order in one transaction; within it a later claim of the same
 /// signature sees the earlier one, exactly as if each had committed alone.
 async fn commit_claims(pool: &SqlitePool, batch: &[Queued]) -> Result<Vec<bool>, StoreError> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = super::tx::Tx::begin(pool).await.map_err(db)?;
     let mut won = Vec::with_capacity(batch.len());
     for (c, sealed, now, _) in batch {
         let r = sqlx::query(CLAIM)
