@@ -13,7 +13,7 @@ use axum::body::{Body, to_bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use certhub_core::model::{KeyKind, RevokeRequest};
+use certhub_core::model::{KeyKind, RevokeRequest, RevokeRequestStatus};
 use certhub_service::{Caller, ServiceError};
 use serde_json::{Value, json};
 
@@ -87,6 +87,15 @@ fn text_field(v: &Value, name: &'static str) -> Result<String, DcError> {
     }
 }
 
+/// The door's name of a request status.
+fn status_name(s: RevokeRequestStatus) -> &'static str {
+    match s {
+        RevokeRequestStatus::Pending => "pending",
+        RevokeRequestStatus::Approved => "approved",
+        RevokeRequestStatus::Rejected => "rejected",
+    }
+}
+
 fn iso8601(t: i64) -> String {
     let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]+00:00");
     time::OffsetDateTime::from_unix_timestamp(t).ok().and_then(|d| d.format(fmt).ok()).unwrap_or_default()
@@ -101,7 +110,7 @@ async fn request_object(state: &AppState, r: &RevokeRequest) -> Value {
         "id": r.id,
         "date": iso8601(r.created_at),
         "type": "revoke",
-        "status": r.status,
+        "status": status_name(r.status),
         "requester": {"id": app_id, "first_name": name, "last_name": "", "email": ""},
         "comments": r.comments,
         "processor_comment": r.processor_comment,

@@ -2,12 +2,13 @@
 //!
 //! This crate depends on nothing of ours; every other crate depends on it.
 
+pub mod cert;
 pub mod clock;
 pub mod dcv;
 pub mod ids;
 pub mod model;
 pub mod profile;
-pub mod status;
+pub mod rules;
 pub mod store;
 
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::cert::{CertStatus, CertType, RevocationReason, RevokeRequestStatus, Source, ValidationLevel};
+use crate::dcv::Method;
+
 /// A tenant. Every row of every table belongs to one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Account {
@@ -94,7 +97,7 @@ pub struct Tag {
 }
 
 /// One certificate of an account, uploaded or issued.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CertRecord {
     /// 8-character ID.
     pub id: String,
@@ -104,10 +107,10 @@ pub struct CertRecord {
     pub project_id: i64,
     /// Remark name.
     pub alias: String,
-    /// Source: `upload` for the customer's own, otherwise the issuing CA's name.
-    pub source: String,
-    /// `SVR` or `CA`.
-    pub cert_type: String,
+    /// Uploaded by the customer or issued by certhub's CA.
+    pub source: Source,
+    /// Server or CA certificate.
+    pub cert_type: CertType,
     /// Product package type; `None` for uploads.
     pub package_type: Option<String>,
     /// Product name; empty for uploads.
@@ -116,12 +119,12 @@ pub struct CertRecord {
     pub domain: String,
     /// Every DNS name and IP of the certificate, primary first.
     pub sans: Vec<String>,
-    /// Status code 0..=15.
-    pub status: i64,
+    /// Where it is in its life.
+    pub status: CertStatus,
     /// Status detail (`PRE-REVIEWING`, ...); empty when none.
     pub status_msg: String,
     /// Domain validation method, when one applies.
-    pub verify_type: Option<String>,
+    pub verify_type: Option<Method>,
     /// notBefore, unix seconds.
     pub not_before: Option<i64>,
     /// notAfter, unix seconds.
@@ -154,13 +157,13 @@ pub struct CertRecord {
     pub revocation: Option<Revocation>,
 }
 
-/// A revocation: time and RFC 5280 reason code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// A revocation: time and RFC 5280 reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Revocation {
     /// Revocation time, unix seconds.
     pub at: i64,
-    /// CRLReason (RFC 5280 §5.3.1): 0 unspecified, 1 keyCompromise, 4 superseded, 5 cessationOfOperation, ...
-    pub reason: i64,
+    /// CRLReason (RFC 5280 §5.3.1).
+    pub reason: RevocationReason,
 }
 
 /// What an OCSP responder or CRL needs about one serial of certhub's CA.
@@ -196,7 +199,7 @@ pub struct StoredCrl {
 }
 
 /// A revocation request awaiting an administrator (the DigiCert workflow).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RevokeRequest {
     /// Request ID.
     pub id: i64,
@@ -204,8 +207,8 @@ pub struct RevokeRequest {
     pub owner_uin: String,
     /// The certificate to revoke.
     pub cert_id: String,
-    /// `pending`, `approved` or `rejected`.
-    pub status: String,
+    /// Pending, approved or rejected.
+    pub status: RevokeRequestStatus,
     /// The requester's message.
     pub comments: String,
     /// The API key that asked.
@@ -290,23 +293,23 @@ pub struct CertQuery {
     pub limit: i64,
     /// Substring of ID, alias or domain.
     pub search_key: Option<String>,
-    /// `SVR` or `CA`.
-    pub cert_type: Option<String>,
+    /// Server or CA certificates only.
+    pub cert_type: Option<CertType>,
     /// Project.
     pub project_id: Option<i64>,
     /// Any of these statuses.
-    pub statuses: Vec<i64>,
+    pub statuses: Vec<CertStatus>,
     /// `Some(true)` uploads only, `Some(false)` issued only.
     pub uploaded: Option<bool>,
     /// SM2 only.
     pub sm_only: bool,
-    /// Expiring between now and this time (and not yet expired).
-    pub expiring_window: Option<(i64, i64)>,
-    /// Deployable (issued and with a key) or not.
+    /// Expiring only (`CertRecord::is_expiring`).
+    pub expiring_only: bool,
+    /// Deployable (`CertRecord::is_deployable`) or not.
     pub deployable: Option<bool>,
-    /// Status pending issuance only.
+    /// Waiting for validation only (`CertRecord::is_waiting`).
     pub pending_issue_only: bool,
-    /// Renewable only.
+    /// Renewable only (`CertRecord::is_renewable`).
     pub renewable_only: bool,
     /// Every one of these tags.
     pub tags: Vec<Tag>,

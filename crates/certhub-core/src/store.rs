@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    Account, ApiKey, ApiKeySecret, CaRecord, CertQuery, CertRecord, ClaimState, DeleteTask, Issued, Job, KeyKind, LogQuery, NewLog,
-    OperateLog, Revocation, RevokeRequest, RevokedSerial, SerialStatus, SignatureClaim, StoredCrl,
+    Account, ApiKey, ApiKeySecret, CaRecord, CertQuery, CertRecord, CertStatus, ClaimState, DeleteTask, Issued, Job, KeyKind, LogQuery,
+    NewLog, OperateLog, Revocation, RevokeRequest, RevokeRequestStatus, RevokedSerial, SerialStatus, SignatureClaim, StoredCrl,
 };
 
 /// Errors of the storage layer.
@@ -114,7 +114,7 @@ pub trait Store: Send + Sync + 'static {
     async fn retry_job(&self, id: i64, run_at: i64, error: &str) -> Result<(), StoreError>;
     /// Ends a job (`done` or `failed`).
     async fn end_job(&self, id: i64, state: &str, error: &str) -> Result<(), StoreError>;
-    /// Moves a pending certificate (status 0 or 4) to issued with its log row; false if it was not pending.
+    /// Moves a waiting certificate (`rules::WAITING`) to issued with its log row; false if it was not pending.
     async fn mark_issued(&self, owner_uin: &str, id: &str, issued: &Issued, log: &NewLog, now: i64) -> Result<bool, StoreError>;
     /// Applies a guarded status change with its log row (and job) in one transaction; false if the status did not match.
     async fn transition(&self, owner_uin: &str, id: &str, t: &Transition<'_>, now: i64) -> Result<bool, StoreError>;
@@ -166,9 +166,15 @@ pub trait Store: Send + Sync + 'static {
     /// One revocation request; `owner_uin` `None` for an administrator.
     async fn revoke_request(&self, owner_uin: Option<&str>, id: i64) -> Result<Option<RevokeRequest>, StoreError>;
     /// Revocation requests, newest first, optionally of one status.
-    async fn revoke_requests(&self, status: Option<&str>) -> Result<Vec<RevokeRequest>, StoreError>;
-    /// Moves a pending request to `approved` or `rejected`; false when it was not pending.
-    async fn decide_revoke_request(&self, id: i64, status: &str, processor_comment: &str, now: i64) -> Result<bool, StoreError>;
+    async fn revoke_requests(&self, status: Option<RevokeRequestStatus>) -> Result<Vec<RevokeRequest>, StoreError>;
+    /// Moves a pending request to approved or rejected; false when it was not pending.
+    async fn decide_revoke_request(
+        &self,
+        id: i64,
+        status: RevokeRequestStatus,
+        processor_comment: &str,
+        now: i64,
+    ) -> Result<bool, StoreError>;
 
     /// Claims a signature for one request (a unique insert, so exactly one caller on any node
     /// gets `Claimed`); everyone else sees the first claim. An expired record counts as absent.
@@ -181,12 +187,12 @@ pub trait Store: Send + Sync + 'static {
     async fn prune_signatures(&self, now: i64) -> Result<u64, StoreError>;
 }
 
-/// A reissue: the original certificate's move to status 11 and the new pending order that replaces it.
+/// A reissue: the original certificate's move to Reissuing and the new pending order that replaces it.
 #[derive(Debug, Clone)]
 pub struct Reissue<'a> {
     /// The original certificate's ID (same account as `order`).
     pub original: &'a str,
-    /// The original's transition (to status 11).
+    /// The original's transition (to Reissuing).
     pub mark: &'a Transition<'a>,
     /// The new pending order.
     pub order: &'a CertRecord,
@@ -204,9 +210,9 @@ pub struct Reissue<'a> {
 #[derive(Debug, Clone)]
 pub struct Transition<'a> {
     /// The statuses the change may start from.
-    pub from: &'a [i64],
+    pub from: &'a [CertStatus],
     /// The new status.
-    pub to: i64,
+    pub to: CertStatus,
     /// The new status message.
     pub msg: &'a str,
     /// A replacement for the certificate's `extra` document, when it changes.
@@ -215,6 +221,6 @@ pub struct Transition<'a> {
     pub log: &'a NewLog,
     /// A job to queue with the change: kind and deadline.
     pub job: Option<(&'a str, i64)>,
-    /// Set with a change to status 10: the revocation time and reason the CRL and OCSP publish.
+    /// Set with a change to Revoked: the revocation time and reason the CRL and OCSP publish.
     pub revocation: Option<Revocation>,
 }

@@ -5,7 +5,7 @@ use base64::Engine;
 use certhub_core::dcv::{Method, main_domain, valid_domain};
 use certhub_core::ids;
 use certhub_core::model::{CertQuery, CertRecord, NewLog};
-use certhub_core::status::code;
+use certhub_core::model::{CertStatus, CertType, Source};
 use certhub_pki::ca::CaFamily;
 use serde_json::{Value, json};
 
@@ -108,8 +108,7 @@ impl Service {
         let now = self.now();
         if let Some(old) = input.old_certificate_id.as_deref().filter(|s| !s.is_empty()) {
             let c = self.certificate(caller, old).await?;
-            let window = c.not_after.is_some_and(|t| t > now && t - now <= 30 * 86_400);
-            if !window {
+            if !c.expires_soon(now) {
                 return Err(invalid("OldCertificateId must expire within 30 days and not have expired"));
             }
         }
@@ -133,15 +132,15 @@ impl Service {
             owner_uin: caller.owner_uin.clone(),
             project_id: input.project_id.unwrap_or(0),
             alias: input.alias.unwrap_or_default(),
-            source: "certhub".into(),
-            cert_type: "SVR".into(),
+            source: Source::Certhub,
+            cert_type: CertType::Server,
             package_type: Some(FREE_PACKAGE.into()),
             product_name: "certhub DV Free".into(),
             domain: domain.clone(),
             sans: vec![domain],
-            status: code::PENDING,
+            status: CertStatus::Pending,
             status_msg: "PENDING-DCV".into(),
-            verify_type: Some(method.as_str().into()),
+            verify_type: Some(method),
             not_before: None,
             not_after: None,
             insert_time: now,

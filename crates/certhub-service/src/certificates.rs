@@ -1,8 +1,7 @@
 //! Certificates the customer brings: upload, look up, list, modify, delete.
 
 use certhub_core::ids;
-use certhub_core::model::{CertQuery, CertRecord, Tag};
-use certhub_core::status::code;
+use certhub_core::model::{CertQuery, CertRecord, CertStatus, CertType, Source, Tag};
 use certhub_pki::PkiError;
 use certhub_pki::parse::{self, ChainReport, KeyAlgorithm, ParsedCert};
 use serde_json::json;
@@ -19,8 +18,8 @@ pub struct UploadInput {
     pub private_key_pem: Option<String>,
     /// Password of an encrypted private key.
     pub key_password: Option<String>,
-    /// `SVR` (default) or `CA`.
-    pub cert_type: Option<String>,
+    /// Server (default) or CA.
+    pub cert_type: CertType,
     /// Remark name.
     pub alias: Option<String>,
     /// Project.
@@ -87,11 +86,7 @@ fn validate_tags(tags: &[Tag]) -> Result<(), ServiceError> {
 impl Service {
     /// Stores the customer's own certificate (and key), after checking both.
     pub async fn upload(&self, caller: &Caller, input: UploadInput) -> Result<UploadOutput, ServiceError> {
-        let cert_type = match input.cert_type.as_deref().map(str::to_ascii_uppercase).as_deref() {
-            None | Some("") | Some("SVR") => "SVR",
-            Some("CA") => "CA",
-            Some(other) => return Err(ServiceError::InvalidParameterValue(format!("CertificateType {other}"))),
-        };
+        let cert_type = input.cert_type;
         let alias = input.alias.unwrap_or_default();
         if alias.chars().count() > MAX_ALIAS {
             return Err(ServiceError::InvalidParameterValue(format!("Alias longer than {MAX_ALIAS} characters")));
@@ -108,12 +103,12 @@ impl Service {
                 // Decrypting runs the key's password KDF: costly by design, so off the async threads.
                 Some(crate::blocking::run("key decryption", move || Ok(parse::parse_private_key(&pem, password.as_deref())?)).await?)
             }
-            None if cert_type == "SVR" => {
+            None if cert_type == CertType::Server => {
                 return Err(ServiceError::MissingParameter("CertificatePrivateKey is required for SVR certificates".into()));
             }
             None => None,
         };
-        if cert_type == "CA" && !leaf.is_ca {
+        if cert_type == CertType::Ca && !leaf.is_ca {
             return Err(PkiError::NotCa("the certificate has no CA basic constraint".into()).into());
         }
         if let Some(k) = &key
@@ -129,14 +124,14 @@ impl Service {
         }
         let pem: String = chain.iter().map(|c| parse::pem::encode("CERTIFICATE", &c.der)).collect();
         let id = ids::certificate_id();
-        let status = if leaf.not_after <= now { code::EXPIRED } else { code::ISSUED };
+        let status = if leaf.not_after <= now { CertStatus::Expired } else { CertStatus::Issued };
         let record = CertRecord {
             id: id.clone(),
             owner_uin: caller.owner_uin.clone(),
             project_id: input.project_id.unwrap_or(0),
             alias,
-            source: "upload".into(),
-            cert_type: cert_type.into(),
+            source: Source::Upload,
+            cert_type,
             package_type: None,
             product_name: String::new(),
             domain: leaf.primary_domain(),
@@ -157,7 +152,7 @@ impl Service {
             tags: input.tags,
             certificate_use: input.certificate_use.filter(|s| !s.is_empty()),
             extra: json!({
-                "ca": if cert_type == "CA" { ca_info(&chain) } else { json!(null) },
+                "ca": if cert_type == CertType::Ca { ca_info(&chain) } else { json!(null) },
                 "chain": chain_info(&chain),
                 "key_password_custom": key.as_ref().is_some_and(|k| k.was_encrypted),
             }),
@@ -265,10 +260,9 @@ impl Service {
         }
     }
 
-    /// The rules that keep a certificate from being deleted.
+    /// The rules that keep a certificate from being deleted (`CertRecord::is_deletable`).
     pub(crate) fn check_deletable(&self, cert: &CertRecord) -> Result<(), ServiceError> {
-        // Revocation and reissue in flight must finish first.
-        if matches!(cert.status, code::REVOKING | code::REISSUING) {
+        if !cert.is_deletable() {
             return Err(ServiceError::InvalidStatus);
         }
         Ok(())

@@ -4,7 +4,6 @@
 use aws_lc_rs::hmac;
 use certhub_core::ids;
 use certhub_core::model::CertRecord;
-use certhub_core::status::code;
 use certhub_pki::export::{self, Bundle, ServiceType};
 use certhub_pki::parse::pem;
 
@@ -34,7 +33,7 @@ fn downloadable(cert: &CertRecord) -> Result<(), ServiceError> {
         return Err(ServiceError::DownloadNotAllowed);
     }
     // Issued, expired and revoked certificates still have content to hand out.
-    if !matches!(cert.status, code::ISSUED | code::EXPIRED | code::REVOKING | code::REVOKED | code::REISSUING) || cert.cert_pem.is_none() {
+    if !cert.is_downloadable() {
         return Err(ServiceError::StatusNotAllowDownload);
     }
     Ok(())

@@ -5,7 +5,7 @@
 use certhub_core::dcv::valid_domain;
 use certhub_core::ids;
 use certhub_core::model::CertRecord;
-use certhub_core::status::code;
+use certhub_core::model::{CertStatus, CertType, Source};
 use certhub_pki::ca::CaFamily;
 use certhub_pki::parse::{KeyAlgorithm, parse_csr};
 use serde_json::json;
@@ -43,13 +43,13 @@ impl Service {
             owner_uin: caller.owner_uin.clone(),
             project_id: 0,
             alias: String::new(),
-            source: "certhub".into(),
-            cert_type: "SVR".into(),
+            source: Source::Certhub,
+            cert_type: CertType::Server,
             package_type: None,
             product_name: "certhub DV".into(),
             domain: csr.names[0].clone(),
             sans: csr.names,
-            status: code::ISSUED,
+            status: CertStatus::Issued,
             status_msg: String::new(),
             verify_type: None,
             not_before: Some(issued.not_before),

@@ -1,27 +1,25 @@
 //! Order management: CancelAuditCertificate, CancelCertificateOrder, ModifyCertificateResubmit.
 
 use certhub_core::model::CertRecord;
-use certhub_core::status::code;
+use certhub_core::model::{CertStatus, Source};
+use certhub_core::rules::{CANCELLABLE, WAITING};
 use certhub_core::store::Transition;
 use serde_json::Value;
 
 use crate::apply::{VALIDATE, dv_auth_detail};
 use crate::logs::log_row;
-use crate::validation::{WAITING, method_of};
+use crate::validation::method_of;
 use crate::{Caller, Service, ServiceError};
 
 /// How an order is closed: the statuses it may close from and what the log and status say.
 struct Close {
-    from: &'static [i64],
+    from: &'static [CertStatus],
     /// Review cancelled (resubmittable) rather than order cancelled (final).
     audit_cancelled: bool,
     kind: &'static str,
     verb: &'static str,
     msg: &'static str,
 }
-
-/// Statuses an order can be cancelled from: not yet issued, not already closed.
-const CANCELLABLE: &[i64] = &[code::PENDING, code::FAILED, code::DNS_ADDED, 5, 13];
 
 impl Service {
     /// CancelAuditCertificate: stops the review of an order still waiting for validation (status 7, resubmittable).
@@ -30,7 +28,7 @@ impl Service {
             ServiceError::CertificateNotFound => ServiceError::NotCancellable,
             other => other,
         })?;
-        if cert.source == "upload" || !WAITING.contains(&cert.status) {
+        if cert.source == Source::Upload || !cert.is_waiting() {
             return Err(ServiceError::NotCancellable);
         }
         let close = Close { from: WAITING, audit_cancelled: true, kind: "cancel_audit", verb: "取消审核", msg: "审核已取消" };
@@ -40,7 +38,7 @@ impl Service {
     /// CancelCertificateOrder: closes an order that has not been issued (status 7, final).
     pub async fn cancel_order(&self, caller: &Caller, id: &str) -> Result<(), ServiceError> {
         let cert = self.certificate(caller, id).await?;
-        if cert.source == "upload" || !CANCELLABLE.contains(&cert.status) {
+        if !cert.is_cancellable() {
             return Err(ServiceError::InvalidStatus);
         }
         let close = Close { from: CANCELLABLE, audit_cancelled: false, kind: "cancel", verb: "取消订单", msg: "订单已取消" };
@@ -58,7 +56,7 @@ impl Service {
         let now = self.now();
         let t = Transition {
             from: close.from,
-            to: code::CANCELLED,
+            to: CertStatus::Cancelled,
             msg: close.msg,
             extra: Some(&extra),
             log: &log,
@@ -76,10 +74,10 @@ impl Service {
     pub async fn resubmit(&self, caller: &Caller, id: &str) -> Result<(), ServiceError> {
         let cert = self.certificate(caller, id).await?;
         let audit_cancelled = cert.extra.get("audit_cancelled").and_then(Value::as_bool).unwrap_or(false);
-        let reopenable = cert.status == code::FAILED || (cert.status == code::CANCELLED && audit_cancelled);
+        let reopenable = cert.status == CertStatus::Failed || (cert.status == CertStatus::Cancelled && audit_cancelled);
         // A failed reissue is retried with ReplaceCertificate, which re-marks the original.
         let reissue = cert.extra.get("reissue_of").is_some_and(|v| !v.is_null());
-        if cert.source == "upload" || !reopenable || reissue {
+        if cert.source == Source::Upload || !reopenable || reissue {
             return Err(ServiceError::StatusNotAllowResubmit);
         }
         let method = method_of(&cert);
@@ -89,10 +87,10 @@ impl Service {
         extra["audit_cancelled"] = Value::Bool(false);
         let now = self.now();
         let log = log_row(caller, id, "resubmit", "重新提交申请");
-        let from = [code::FAILED, code::CANCELLED];
+        let from = [CertStatus::Failed, CertStatus::Cancelled];
         let t = Transition {
             from: &from,
-            to: code::PENDING,
+            to: CertStatus::Pending,
             msg: "PENDING-DCV",
             extra: Some(&extra),
             log: &log,

@@ -6,7 +6,7 @@ use base64::Engine;
 use certhub_core::dcv::{Method, valid_domain};
 use certhub_core::ids;
 use certhub_core::model::CertRecord;
-use certhub_core::status::code;
+use certhub_core::model::{CertStatus, Source};
 use certhub_core::store::{Reissue, Transition};
 use certhub_pki::ca::CaFamily;
 use certhub_pki::parse::parse_csr;
@@ -67,14 +67,14 @@ impl Service {
         let method = Method::parse(&input.valid_type)
             .ok_or_else(|| ServiceError::InvalidParameterValue("ValidType must be DNS_AUTO, DNS or FILE".into()))?;
         let old = self.certificate(caller, &input.certificate_id).await?;
-        if old.source == "upload" {
+        if old.source == Source::Upload {
             return Err(ServiceError::InvalidSource);
         }
         let free = old.package_type.as_deref().and_then(certhub_core::profile::for_package).is_some_and(|p| p.is_free());
-        if old.status == code::REISSUING || (free && reissues(&old) >= FREE_REISSUES) {
+        if old.status == CertStatus::Reissuing || (free && reissues(&old) >= FREE_REISSUES) {
             return Err(ServiceError::AlreadyReplaced);
         }
-        if old.status != code::ISSUED {
+        if old.status != CertStatus::Issued {
             return Err(ServiceError::InvalidStatus);
         }
         if !valid_domain(&old.domain) {
@@ -99,9 +99,9 @@ impl Service {
         }
         let record = CertRecord {
             id: id.clone(),
-            status: code::PENDING,
+            status: CertStatus::Pending,
             status_msg: "PENDING-DCV".into(),
-            verify_type: Some(method.as_str().into()),
+            verify_type: Some(method),
             not_before: None,
             not_after: None,
             insert_time: now,
@@ -121,8 +121,8 @@ impl Service {
         old_extra["reissuing_as"] = json!(id);
         let old_log = log_row(caller, &old.id, "replace", "重颁发");
         let mark = Transition {
-            from: &[code::ISSUED],
-            to: code::REISSUING,
+            from: &[CertStatus::Issued],
+            to: CertStatus::Reissuing,
             msg: "REISSUING",
             extra: Some(&old_extra),
             log: &old_log,
@@ -235,8 +235,15 @@ impl Service {
             None => "重颁发取消",
         };
         let log = system_log(caller, old_id, "replace", verb);
-        let t =
-            Transition { from: &[code::REISSUING], to: code::ISSUED, msg: "", extra: Some(&extra), log: &log, job: None, revocation: None };
+        let t = Transition {
+            from: &[CertStatus::Reissuing],
+            to: CertStatus::Issued,
+            msg: "",
+            extra: Some(&extra),
+            log: &log,
+            job: None,
+            revocation: None,
+        };
         self.store.transition(owner, old_id, &t, now).await?;
         Ok(())
     }

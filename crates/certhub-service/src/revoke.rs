@@ -6,8 +6,9 @@
 
 use certhub_core::StoreError;
 use certhub_core::dcv::Method;
-use certhub_core::model::{CertRecord, Job, NewLog, Revocation, RevokeRequest};
-use certhub_core::status::code;
+use certhub_core::model::{CertRecord, Job, NewLog, Revocation, RevokeRequest, RevokeRequestStatus};
+use certhub_core::model::{CertStatus, RevocationReason};
+use certhub_core::rules::Revocability;
 use certhub_core::store::Transition;
 use serde_json::{Value, json};
 
@@ -58,23 +59,24 @@ pub struct RevokeAuth {
     pub domain: String,
 }
 
-/// The RFC 5280 reason code a free-text reason names; 0 (unspecified) when it names none.
-pub fn reason_code(text: &str) -> i64 {
+/// The RFC 5280 reason a free-text reason names; unspecified when it names none.
+pub fn reason_code(text: &str) -> RevocationReason {
     let t: String = text.chars().filter(|c| !c.is_whitespace() && *c != '_' && *c != '-').collect::<String>().to_ascii_lowercase();
-    const NAMES: &[(&str, i64)] = &[
-        ("keycompromise", 1),
-        ("密钥泄露", 1),
-        ("私钥泄露", 1),
-        ("cacompromise", 2),
-        ("affiliationchanged", 3),
-        ("superseded", 4),
-        ("cessationofoperation", 5),
-        ("不再使用", 5),
-        ("不想要了", 5),
-        ("certificatehold", 6),
-        ("privilegewithdrawn", 9),
+    use RevocationReason as R;
+    const NAMES: &[(&str, RevocationReason)] = &[
+        ("keycompromise", R::KeyCompromise),
+        ("密钥泄露", R::KeyCompromise),
+        ("私钥泄露", R::KeyCompromise),
+        ("cacompromise", R::CaCompromise),
+        ("affiliationchanged", R::AffiliationChanged),
+        ("superseded", R::Superseded),
+        ("cessationofoperation", R::CessationOfOperation),
+        ("不再使用", R::CessationOfOperation),
+        ("不想要了", R::CessationOfOperation),
+        ("certificatehold", R::CertificateHold),
+        ("privilegewithdrawn", R::PrivilegeWithdrawn),
     ];
-    NAMES.iter().find(|(n, _)| t.contains(n)).map_or(0, |(_, c)| *c)
+    NAMES.iter().find(|(n, _)| t.contains(n)).map_or(R::Unspecified, |(_, c)| *c)
 }
 
 fn field(v: &Value, key: &str) -> String {
@@ -82,18 +84,14 @@ fn field(v: &Value, key: &str) -> String {
 }
 
 impl Service {
-    /// Checks that certhub can revoke `cert` now.
+    /// Checks that certhub can revoke `cert` now (`CertRecord::revocability`).
     fn revocable(&self, cert: &CertRecord) -> Result<(), ServiceError> {
-        if cert.source == "upload" {
-            return Err(ServiceError::InvalidSource);
+        match cert.revocability(self.now()) {
+            Revocability::Revocable => Ok(()),
+            Revocability::Uploaded => Err(ServiceError::InvalidSource),
+            Revocability::AlreadyRevoked => Err(ServiceError::AlreadyRevoked),
+            Revocability::NotNow => Err(ServiceError::InvalidStatus),
         }
-        if cert.status == code::REVOKED || cert.status == code::REVOKING {
-            return Err(ServiceError::AlreadyRevoked);
-        }
-        if cert.status != code::ISSUED || cert.serial.is_none() || cert.not_after.is_some_and(|t| t <= self.now()) {
-            return Err(ServiceError::InvalidStatus);
-        }
-        Ok(())
     }
 
     /// Tencent `RevokeCertificate`: records the reason, moves the certificate to status 9 and returns the
@@ -109,7 +107,7 @@ impl Service {
         extra["revoke_reason_text"] = json!(reason.unwrap_or_default());
         extra["revoke_door"] = json!(Door::Tencent.as_str());
         let log = log_row(caller, id, "revoke", "申请吊销");
-        self.enter_revoking(caller, id, code::ISSUED, &extra, &log).await?;
+        self.enter_revoking(caller, id, CertStatus::Issued, &extra, &log).await?;
         if method == Method::DnsAuto
             && let Some(p) = &self.publisher
             && let Err(e) = p.publish_txt(&crate::validation::txt_name(&cert.domain), &field(&detail, "DvAuthValue")).await
@@ -128,7 +126,7 @@ impl Service {
     pub async fn revoke_now(&self, caller: &Caller, id: &str, reason: &str, door: Door) -> Result<(), ServiceError> {
         let cert = self.certificate(caller, id).await?;
         self.revocable(&cert)?;
-        self.finish_revocation(caller, &cert, &[code::ISSUED], reason, door).await
+        self.finish_revocation(caller, &cert, &[CertStatus::Issued], reason, door).await
     }
 
     /// The one change every door ends in: status 10, revocation time and reason, one log row.
@@ -136,13 +134,14 @@ impl Service {
         &self,
         caller: &Caller,
         cert: &CertRecord,
-        from: &[i64],
+        from: &[CertStatus],
         reason: &str,
         door: Door,
     ) -> Result<(), ServiceError> {
         let now = self.now();
         let (extra, log, revocation) = self.revocation_parts(caller, cert, reason, door, now);
-        let t = Transition { from, to: code::REVOKED, msg: "", extra: Some(&extra), log: &log, job: None, revocation: Some(revocation) };
+        let t =
+            Transition { from, to: CertStatus::Revoked, msg: "", extra: Some(&extra), log: &log, job: None, revocation: Some(revocation) };
         if !self.store.transition(&cert.owner_uin, &cert.id, &t, now).await? {
             return Err(ServiceError::InvalidStatus);
         }
@@ -156,13 +155,13 @@ impl Service {
         let mut extra = cert.extra.clone();
         extra["revoke_reason_text"] = json!(reason);
         extra["revoke_door"] = json!(door.as_str());
-        let verb = format!("通过 {} 吊销 (原因: {}; RFC 5280 reason {})", door.as_str(), reason, revocation.reason);
+        let verb = format!("通过 {} 吊销 (原因: {}; RFC 5280 reason {})", door.as_str(), reason, revocation.reason.code());
         (extra, log_row(caller, &cert.id, "revoked", &verb), revocation)
     }
 
     /// After a revocation committed: logged, and the CRL and OCSP answers follow.
     async fn revoked(&self, cert: &CertRecord, door: Door, revocation: Revocation) {
-        tracing::info!(cert = %cert.id, door = door.as_str(), reason = revocation.reason, "revoked");
+        tracing::info!(cert = %cert.id, door = door.as_str(), reason = revocation.reason.code(), "revoked");
         self.published_revocation(cert).await;
     }
 
@@ -178,14 +177,22 @@ impl Service {
             self.store.end_job(job.id, "done", "certificate deleted").await?;
             return Ok(false);
         };
-        if cert.status != code::REVOKING {
+        if cert.status != CertStatus::Revoking {
             self.store.end_job(job.id, "done", "no longer revoking").await?;
             return Ok(false);
         }
         if now > job.deadline {
             // Unconfirmed: the certificate stays valid, as it was.
             let log = system_log(&system, &cert.id, "cancelRevoke", "吊销验证超时");
-            let t = Transition { from: &[code::REVOKING], to: code::ISSUED, msg: "", extra: None, log: &log, job: None, revocation: None };
+            let t = Transition {
+                from: &[CertStatus::Revoking],
+                to: CertStatus::Issued,
+                msg: "",
+                extra: None,
+                log: &log,
+                job: None,
+                revocation: None,
+            };
             self.store.transition(&cert.owner_uin, &cert.id, &t, now).await?;
             self.store.end_job(job.id, "failed", "revocation validation timed out").await?;
             return Ok(false);
@@ -198,7 +205,7 @@ impl Service {
             return Ok(false);
         }
         let reason = field(&cert.extra, "revoke_reason_text");
-        self.finish_revocation(&system, &cert, &[code::REVOKING], &reason, Door::Tencent).await?;
+        self.finish_revocation(&system, &cert, &[CertStatus::Revoking], &reason, Door::Tencent).await?;
         self.store.end_job(job.id, "done", "").await?;
         Ok(true)
     }
@@ -207,7 +214,7 @@ impl Service {
     /// proceeds as status 9. DV certificates never need a letter.
     pub async fn upload_revoke_letter(&self, caller: &Caller, id: &str, kind: &str, letter: &[u8]) -> Result<(), ServiceError> {
         let cert = self.certificate(caller, id).await?;
-        if cert.status != code::REVOKE_LETTER_PENDING {
+        if cert.status != CertStatus::RevokeLetterPending {
             let dv = cert.extra.get("validation_level").and_then(Value::as_str) == Some("DV");
             return Err(if dv { ServiceError::LetterNotForDv } else { ServiceError::InvalidStatus });
         }
@@ -220,15 +227,15 @@ impl Service {
             "uploaded_at": now,
         });
         let log = log_row(caller, id, "editRevokeLetter", "上传吊销确认函");
-        self.enter_revoking(caller, id, code::REVOKE_LETTER_PENDING, &extra, &log).await
+        self.enter_revoking(caller, id, CertStatus::RevokeLetterPending, &extra, &log).await
     }
 
     /// Status `from` → 9 with the revocation's `extra`, queueing the job that waits for its confirmation.
-    async fn enter_revoking(&self, caller: &Caller, id: &str, from: i64, extra: &Value, log: &NewLog) -> Result<(), ServiceError> {
+    async fn enter_revoking(&self, caller: &Caller, id: &str, from: CertStatus, extra: &Value, log: &NewLog) -> Result<(), ServiceError> {
         let now = self.now();
         let t = Transition {
             from: &[from],
-            to: code::REVOKING,
+            to: CertStatus::Revoking,
             msg: "REVOKING",
             extra: Some(extra),
             log,
@@ -244,7 +251,7 @@ impl Service {
     /// DigiCert: files a revocation request for an administrator; a pending reissue blocks it.
     pub async fn file_revoke_request(&self, caller: &Caller, id: &str, comments: &str) -> Result<RevokeRequest, ServiceError> {
         let cert = self.certificate(caller, id).await?;
-        if cert.status == code::REISSUING {
+        if cert.status == CertStatus::Reissuing {
             return Err(ServiceError::ReissuePending);
         }
         self.revocable(&cert)?;
@@ -261,14 +268,14 @@ impl Service {
     }
 
     /// Revocation requests, newest first, optionally of one status.
-    pub async fn revoke_requests(&self, status: Option<&str>) -> Result<Vec<RevokeRequest>, ServiceError> {
+    pub async fn revoke_requests(&self, status: Option<RevokeRequestStatus>) -> Result<Vec<RevokeRequest>, ServiceError> {
         Ok(self.store.revoke_requests(status).await?)
     }
 
     /// An administrator's decision; only approval revokes, and the revocation and the decision commit together.
     pub async fn decide_revoke_request(&self, id: i64, approve: bool, comment: &str) -> Result<RevokeRequest, ServiceError> {
         let request = self.revoke_request(None, id).await?;
-        if request.status != "pending" {
+        if request.status != RevokeRequestStatus::Pending {
             return Err(ServiceError::RequestNotPending);
         }
         let now = self.now();
@@ -282,8 +289,8 @@ impl Service {
             let reason = if request.comments.is_empty() { "approved DigiCert request" } else { &request.comments };
             let (extra, log, revocation) = self.revocation_parts(&requester, &cert, reason, Door::Digicert, now);
             let t = Transition {
-                from: &[code::ISSUED],
-                to: code::REVOKED,
+                from: &[CertStatus::Issued],
+                to: CertStatus::Revoked,
                 msg: "",
                 extra: Some(&extra),
                 log: &log,
@@ -293,10 +300,14 @@ impl Service {
             if !self.store.approve_revoke_request(id, comment, (&cert.owner_uin, &cert.id), &t, now).await? {
                 // Nothing was written; say which half lost its race.
                 let again = self.revoke_request(None, id).await?;
-                return Err(if again.status != "pending" { ServiceError::RequestNotPending } else { ServiceError::InvalidStatus });
+                return Err(if again.status != RevokeRequestStatus::Pending {
+                    ServiceError::RequestNotPending
+                } else {
+                    ServiceError::InvalidStatus
+                });
             }
             self.revoked(&cert, Door::Digicert, revocation).await;
-        } else if !self.store.decide_revoke_request(id, "rejected", comment, now).await? {
+        } else if !self.store.decide_revoke_request(id, RevokeRequestStatus::Rejected, comment, now).await? {
             return Err(ServiceError::RequestNotPending);
         }
         self.revoke_request(None, id).await
@@ -309,11 +320,11 @@ mod tests {
 
     #[test]
     fn reasons_map_to_rfc5280_codes() {
-        assert_eq!(reason_code("keyCompromise"), 1);
-        assert_eq!(reason_code("Key compromise: laptop stolen"), 1);
-        assert_eq!(reason_code("superseded"), 4);
-        assert_eq!(reason_code("不想要了"), 5);
-        assert_eq!(reason_code("证书信息填写错误"), 0);
-        assert_eq!(reason_code(""), 0);
+        assert_eq!(reason_code("keyCompromise"), RevocationReason::KeyCompromise);
+        assert_eq!(reason_code("Key compromise: laptop stolen"), RevocationReason::KeyCompromise);
+        assert_eq!(reason_code("superseded"), RevocationReason::Superseded);
+        assert_eq!(reason_code("不想要了"), RevocationReason::CessationOfOperation);
+        assert_eq!(reason_code("证书信息填写错误"), RevocationReason::Unspecified);
+        assert_eq!(reason_code(""), RevocationReason::Unspecified);
     }
 }

@@ -126,7 +126,7 @@ impl Service {
         let status = match self.store.serial_status(issuer.family.as_str(), &serial).await? {
             None => CertStatus::Unknown,
             Some(s) => match s.revocation {
-                Some(r) => CertStatus::Revoked { at: r.at, reason: u8::try_from(r.reason).unwrap_or(0) },
+                Some(r) => CertStatus::Revoked { at: r.at, reason: r.reason.code() },
                 None => CertStatus::Good,
             },
         };
@@ -232,7 +232,7 @@ impl Service {
                 .map(|r| CrlEntry {
                     serial: hex::decode(&r.serial).unwrap_or_default(),
                     revoked_at: r.revocation.at,
-                    reason: u8::try_from(r.revocation.reason).unwrap_or(0),
+                    reason: r.revocation.reason.code(),
                 })
                 .collect()
         };

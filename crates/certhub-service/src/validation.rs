@@ -5,7 +5,8 @@
 use base64::Engine;
 use certhub_core::dcv::{DcvFailure, Method};
 use certhub_core::model::{CertRecord, Issued, Job, NewLog};
-use certhub_core::status::code;
+use certhub_core::model::{CertStatus, Source};
+use certhub_core::rules::WAITING;
 use certhub_core::store::Transition;
 use certhub_pki::ca::CaFamily;
 use serde::Serialize;
@@ -14,9 +15,6 @@ use serde_json::Value;
 use crate::apply::{DNS_LABEL, VALIDATE, system_log};
 use crate::{Caller, Service, ServiceError};
 use certhub_core::profile;
-
-/// Statuses of an order still waiting for its domain.
-pub const WAITING: &[i64] = &[code::PENDING, code::DNS_ADDED];
 
 /// One domain's validation state, as CheckCertificateDomainVerification reports it.
 #[derive(Debug, Clone, Serialize)]
@@ -46,7 +44,7 @@ fn dv_field(cert: &CertRecord, key: &str) -> String {
 
 /// How the order proves its domain (FILE when unrecorded).
 pub(crate) fn method_of(cert: &CertRecord) -> Method {
-    cert.verify_type.as_deref().and_then(Method::parse).unwrap_or(Method::File)
+    cert.verify_type.unwrap_or(Method::File)
 }
 
 fn flag(cert: &CertRecord, key: &str) -> bool {
@@ -83,7 +81,7 @@ impl Service {
             self.store.end_job(job.id, "done", "certificate deleted").await?;
             return Ok(false);
         };
-        if !WAITING.contains(&cert.status) {
+        if !cert.is_waiting() {
             self.store.end_job(job.id, "done", "no longer pending").await?;
             return Ok(false);
         }
@@ -95,7 +93,7 @@ impl Service {
             return Ok(false);
         }
         let retry_at = now + retry_delay(job.attempts);
-        if method_of(&cert) == Method::DnsAuto && cert.status == code::PENDING {
+        if method_of(&cert) == Method::DnsAuto && cert.status == CertStatus::Pending {
             match self.publish_auto_record(&cert, &system, now).await {
                 Ok(Some(updated)) => cert = updated,
                 Ok(None) => {}
@@ -141,8 +139,8 @@ impl Service {
         publisher.publish_txt(&txt_name(&cert.domain), &dv_field(cert, "DvAuthValue")).await?;
         let log = system_log(system, &cert.id, "dns_auto", "自动添加DNS记录");
         let t = Transition {
-            from: &[code::PENDING],
-            to: code::DNS_ADDED,
+            from: &[CertStatus::Pending],
+            to: CertStatus::DnsAdded,
             msg: "DNS-RECORD-ADDED",
             extra: None,
             log: &log,
@@ -154,7 +152,7 @@ impl Service {
             .transition(&cert.owner_uin, &cert.id, &t, now)
             .await
             .map_err(|e| DcvFailure::not_found(Method::DnsAuto, e.to_string()))?;
-        Ok(moved.then(|| CertRecord { status: code::DNS_ADDED, ..cert.clone() }))
+        Ok(moved.then(|| CertRecord { status: CertStatus::DnsAdded, ..cert.clone() }))
     }
 
     /// Removes a DNS_AUTO record when the order asked for it (or always, when `always`); failures are logged only.
@@ -193,7 +191,7 @@ impl Service {
 
     /// Moves a waiting order to review-failed (status 2).
     pub(crate) async fn fail_order(&self, cert: &CertRecord, msg: &str, log: &NewLog, now: i64) -> Result<bool, ServiceError> {
-        let t = Transition { from: WAITING, to: code::FAILED, msg, extra: None, log, job: None, revocation: None };
+        let t = Transition { from: WAITING, to: CertStatus::Failed, msg, extra: None, log, job: None, revocation: None };
         let moved = self.store.transition(&cert.owner_uin, &cert.id, &t, now).await?;
         if moved {
             self.release_original(cert, now).await?;
@@ -221,10 +219,10 @@ impl Service {
             ServiceError::CertificateNotFound => ServiceError::NotPending,
             other => other,
         })?;
-        if cert.status == code::ISSUED && cert.source != "upload" {
+        if cert.status == CertStatus::Issued && cert.source == Source::Certhub {
             return Ok(());
         }
-        if !WAITING.contains(&cert.status) {
+        if !cert.is_waiting() {
             return Err(ServiceError::NotPending);
         }
         let now = self.now();
@@ -243,10 +241,10 @@ impl Service {
     /// CheckCertificateDomainVerification: the per-domain result of checking now.
     pub async fn check_verification(&self, caller: &Caller, id: &str) -> Result<Vec<DomainCheck>, ServiceError> {
         let cert = self.certificate(caller, id).await?;
-        if cert.source == "upload" {
+        if cert.source == Source::Upload {
             return Err(ServiceError::StatusNotAllowVerify);
         }
-        let issued = cert.status == code::ISSUED;
+        let issued = cert.status == CertStatus::Issued;
         let result = |domain: &str, outcome: Result<(), DcvFailure>| {
             let (local_check, ca_check, reason, found) = match outcome {
                 Ok(()) => (1, 2, String::new(), Vec::new()),
@@ -266,7 +264,7 @@ impl Service {
         if issued {
             return Ok(cert.sans.iter().map(|d| result(d, Ok(()))).collect());
         }
-        if !WAITING.contains(&cert.status) {
+        if !cert.is_waiting() {
             return Err(ServiceError::StatusNotAllowVerify);
         }
         let outcome = self.check_domain(&cert).await;

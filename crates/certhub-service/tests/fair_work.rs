@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use certhub_core::dcv::{DcvFailure, DomainValidator};
-use certhub_core::status::code;
+use certhub_core::model::CertStatus;
 use certhub_core::{Clock, Store, SystemClock};
 use certhub_dcv::FileValidator;
 use certhub_pki::parse::TrustStore;
@@ -109,7 +109,7 @@ async fn complete_certificate_checks_only_the_callers_order() {
         .expect("CompleteCertificate must not wait for another account's stalled order")
         .expect("completed");
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert_eq!(svc.certificate(&fast, &mine).await.expect("read").status, code::ISSUED);
+    assert_eq!(svc.certificate(&fast, &mine).await.expect("read").status, CertStatus::Issued);
     assert!(accepted.try_recv().is_err(), "the other account's order was not checked in this request");
 }
 
@@ -119,7 +119,7 @@ async fn complete_certificate_succeeds_when_the_background_check_issued_first() 
     let who = caller(&svc, "raced-account").await;
     let id = order(&svc, &who, "raced.example.com").await;
     assert_eq!(svc.run_validations().await.expect("background pass"), 1);
-    assert_eq!(svc.certificate(&who, &id).await.expect("read").status, code::ISSUED);
+    assert_eq!(svc.certificate(&who, &id).await.expect("read").status, CertStatus::Issued);
     svc.complete(&who, &id).await.expect("an order certhub already issued completes without error");
     assert!(svc.complete(&who, "no-such-id").await.is_err(), "an unknown order is still refused");
 }
@@ -144,7 +144,7 @@ async fn a_stalled_validation_delays_no_revocation_or_delete() {
     let task_ids: Vec<String> = tasks.iter().map(|t| t.task_id.clone()).collect();
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     loop {
-        let revoked = svc.certificate(&other, &to_revoke).await.expect("read").status == code::REVOKED;
+        let revoked = svc.certificate(&other, &to_revoke).await.expect("read").status == CertStatus::Revoked;
         let deleted = svc.delete_task_results(&other, &task_ids).await.expect("tasks").iter().all(|t| t.status == 1);
         if revoked && deleted {
             break;
@@ -152,6 +152,6 @@ async fn a_stalled_validation_delays_no_revocation_or_delete() {
         assert!(std::time::Instant::now() < deadline, "revoked: {revoked}, deleted: {deleted}: a stalled validation held them up");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(svc.certificate(&slow, &stuck).await.expect("read").status, code::PENDING, "the stalled order is still waiting");
+    assert_eq!(svc.certificate(&slow, &stuck).await.expect("read").status, CertStatus::Pending, "the stalled order is still waiting");
     scheduler.stop().await;
 }

@@ -4,6 +4,7 @@
 use std::process::Command;
 use std::sync::Arc;
 
+use certhub_core::model::CertStatus;
 use certhub_core::{Clock, Store, SystemClock};
 use certhub_pki::parse::{TrustStore, pem};
 use certhub_service::{Caller, Service, ServiceConfig, ServiceError};
@@ -52,7 +53,7 @@ async fn every_family_issues_from_a_csr_and_openssl_verifies_the_chain() {
         let csr_pem = std::fs::read_to_string(dir.join(&csr)).expect("csr");
         let id = service.issue_validated_csr(&caller, &csr_pem, 90).await.expect("issued");
         let cert = service.certificate(&caller, &id).await.expect("stored");
-        assert_eq!((cert.status, cert.key_algorithm.as_str(), cert.is_sm), (1, algorithm, sm), "{name}");
+        assert_eq!((cert.status, cert.key_algorithm.as_str(), cert.is_sm), (CertStatus::Issued, algorithm, sm), "{name}");
         let pem_text = cert.cert_pem.expect("pem");
         let blocks = pem::blocks(&pem_text).expect("chain");
         assert_eq!(blocks.len(), 3, "leaf, intermediate, root");
@@ -87,8 +88,8 @@ async fn every_family_issues_from_a_csr_and_openssl_verifies_the_chain() {
     };
     let new_id = service.replace(&caller, input.clone()).await.expect("reissue");
     let order = service.certificate(&caller, &new_id).await.expect("order");
-    assert_eq!((order.status, order.key_algorithm.as_str(), order.is_sm, order.has_key), (0, "SM2", true, true));
-    assert_eq!(service.certificate(&caller, &original).await.expect("original").status, 11);
+    assert_eq!((order.status, order.key_algorithm.as_str(), order.is_sm, order.has_key), (CertStatus::Pending, "SM2", true, true));
+    assert_eq!(service.certificate(&caller, &original).await.expect("original").status, CertStatus::Reissuing);
     let key = store.certificate_key(&caller.owner_uin, &new_id).await.expect("key").expect("kept");
     let key_pem = pem::encode("PRIVATE KEY", &key);
     let parsed = certhub_pki::parse::parse_private_key(&key_pem, None).expect("the kept key parses");

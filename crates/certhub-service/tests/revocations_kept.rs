@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use certhub_core::model::{CertStatus, RevocationReason};
 use certhub_core::store::Transition;
 use certhub_core::{Clock, Store, SystemClock};
 use certhub_pki::parse::TrustStore;
@@ -69,7 +70,7 @@ async fn a_deleted_revoked_certificate_stays_revoked_in_crl_and_ocsp() {
     let status =
         svc.store().serial_status("ecdsa-p256", cert.serial.as_deref().expect("serial")).await.expect("status").expect("still known");
     let revocation = status.revocation.expect("still revoked");
-    assert_eq!(revocation.reason, 1);
+    assert_eq!(revocation.reason, RevocationReason::KeyCompromise);
     assert_eq!(Some(status.not_after), cert.not_after);
 }
 
@@ -82,8 +83,16 @@ async fn a_revocation_committed_without_its_crl_is_published_on_the_next_refresh
     svc.generate_crl(certhub_pki::ca::CaFamily::EcdsaP256, false).await.expect("CRL");
     let now = SystemClock.now();
     let log = certhub_core::model::NewLog { cert_id: id.clone(), kind: "revoked".into(), action: "revoked".into(), actor: "t".into() };
-    let revocation = certhub_core::model::Revocation { at: now, reason: 1 };
-    let t = Transition { from: &[1], to: 10, msg: "", extra: None, log: &log, job: None, revocation: Some(revocation) };
+    let revocation = certhub_core::model::Revocation { at: now, reason: RevocationReason::KeyCompromise };
+    let t = Transition {
+        from: &[CertStatus::Issued],
+        to: CertStatus::Revoked,
+        msg: "",
+        extra: None,
+        log: &log,
+        job: None,
+        revocation: Some(revocation),
+    };
     assert!(svc.store().transition(&caller.owner_uin, &id, &t, now).await.expect("revoke"));
     assert!(!crl_serials(&svc, "ecdsa-p256").await.contains(&serial), "precondition: the CRL predates the revocation");
     assert!(svc.store().crl_stale("ecdsa-p256").await.expect("stale"), "the revocation marks the CRL stale");

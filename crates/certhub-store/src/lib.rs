@@ -1,6 +1,7 @@
 //! certhub-store: the store on SQLite (embedded default) and PostgreSQL, and key encryption at rest.
 
 pub mod cipher;
+mod codes;
 pub mod private_fs;
 mod query;
 mod schema;

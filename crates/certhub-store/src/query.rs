@@ -1,6 +1,9 @@
 //! Builds the WHERE clause of a certificate listing with numbered placeholders that both backends accept.
 
-use certhub_core::model::{CertOrder, CertQuery};
+use certhub_core::model::{CertOrder, CertQuery, CertType, Source};
+use certhub_core::rules::{self, DEPLOYABLE, EXPIRING, RENEWABLE, WAITING};
+
+use crate::codes;
 
 /// A bound value.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,8 +55,8 @@ pub fn build(owner_uin: &str, q: &CertQuery, now: i64) -> Built {
             "(LOWER(c.id) LIKE {p} ESCAPE '\\' OR LOWER(c.alias) LIKE {p} ESCAPE '\\' OR LOWER(c.sans) LIKE {p} ESCAPE '\\')"
         ));
     }
-    if let Some(t) = &q.cert_type {
-        let p = b.push(Arg::Text(t.to_uppercase()));
+    if let Some(t) = q.cert_type {
+        let p = b.push(Arg::Text(codes::cert_type(t).into()));
         clauses.push(format!("c.cert_type = {p}"));
     }
     if let Some(pid) = q.project_id {
@@ -61,35 +64,47 @@ pub fn build(owner_uin: &str, q: &CertQuery, now: i64) -> Built {
         clauses.push(format!("c.project_id = {p}"));
     }
     if !q.statuses.is_empty() {
-        let ps: Vec<String> = q.statuses.iter().map(|s| b.push(Arg::Int(*s))).collect();
+        let ps: Vec<String> = q.statuses.iter().map(|s| b.push(Arg::Int(codes::status(*s)))).collect();
         clauses.push(format!("c.status IN ({})", ps.join(", ")));
     }
+    let upload = codes::source(Source::Upload);
     match q.uploaded {
-        Some(true) => clauses.push("c.source = 'upload'".into()),
-        Some(false) => clauses.push("c.source <> 'upload'".into()),
+        Some(true) => clauses.push(format!("c.source = '{upload}'")),
+        Some(false) => clauses.push(format!("c.source <> '{upload}'")),
         None => {}
     }
     if q.sm_only {
         clauses.push("c.is_sm = 1".into());
     }
-    if let Some((from, to)) = q.expiring_window {
-        let pf = b.push(Arg::Int(from));
-        let pt = b.push(Arg::Int(to));
-        clauses.push(format!("c.status = 1 AND c.not_after IS NOT NULL AND c.not_after > {pf} AND c.not_after <= {pt}"));
+    // The rules of `certhub_core::rules`, as SQL: each mirrors the `CertRecord` method named beside it.
+    if q.expiring_only {
+        // `is_expiring`: an EXPIRING status and notAfter within (now, now + EXPIRY_WINDOW].
+        let pf = b.push(Arg::Int(now));
+        let pt = b.push(Arg::Int(now + rules::EXPIRY_WINDOW));
+        let statuses = codes::status_in("c.status", EXPIRING);
+        clauses.push(format!("{statuses} AND c.not_after IS NOT NULL AND c.not_after > {pf} AND c.not_after <= {pt}"));
     }
-    match q.deployable {
-        Some(true) => clauses.push("(c.status = 1 AND c.has_key = 1 AND c.cert_type = 'SVR')".into()),
-        Some(false) => clauses.push("NOT (c.status = 1 AND c.has_key = 1 AND c.cert_type = 'SVR')".into()),
-        None => {}
+    if let Some(wanted) = q.deployable {
+        // `is_deployable`: a DEPLOYABLE status, a key, server type.
+        let deployable = format!(
+            "({} AND c.has_key = 1 AND c.cert_type = '{}')",
+            codes::status_in("c.status", DEPLOYABLE),
+            codes::cert_type(CertType::Server)
+        );
+        clauses.push(if wanted { deployable } else { format!("NOT {deployable}") });
     }
     if q.pending_issue_only {
-        clauses.push("c.status IN (0, 4)".into());
+        // `is_waiting`.
+        clauses.push(codes::status_in("c.status", WAITING));
     }
     if q.renewable_only {
-        let pn = b.push(Arg::Int(now));
-        let pw = b.push(Arg::Int(now + 30 * 86_400));
+        // `is_renewable`: certhub's, a RENEWABLE status, notAfter in (now - RENEW_GRACE, now + EXPIRY_WINDOW].
+        let pw = b.push(Arg::Int(now + rules::EXPIRY_WINDOW));
+        let pg = b.push(Arg::Int(now - rules::RENEW_GRACE));
+        let statuses = codes::status_in("c.status", RENEWABLE);
         clauses.push(format!(
-            "c.source <> 'upload' AND c.status IN (1, 3) AND c.not_after IS NOT NULL AND c.not_after <= {pw} AND c.not_after > {pn} - 30 * 86400"
+            "c.source = '{}' AND {statuses} AND c.not_after IS NOT NULL AND c.not_after <= {pw} AND c.not_after > {pg}",
+            codes::source(Source::Certhub)
         ));
     }
     for tag in &q.tags {
@@ -126,7 +141,12 @@ mod tests {
 
     #[test]
     fn placeholders_are_numbered_in_order() {
-        let q = CertQuery { search_key: Some("50%_x".into()), statuses: vec![1, 3], ids: vec!["a".into()], ..Default::default() };
+        let q = CertQuery {
+            search_key: Some("50%_x".into()),
+            statuses: vec![certhub_core::model::CertStatus::Issued, certhub_core::model::CertStatus::Expired],
+            ids: vec!["a".into()],
+            ..Default::default()
+        };
         let b = build("u1", &q, 0);
         assert!(b.where_sql.contains("c.owner_uin = $1"));
         assert!(b.where_sql.contains("c.status IN ($3, $4)"));

@@ -195,7 +195,7 @@ mod tests {
     use std::sync::Arc;
 
     use certhub_core::Store;
-    use certhub_core::model::{Revocation, RevokedSerial};
+    use certhub_core::model::{Revocation, RevocationReason, RevokedSerial};
     use sqlx::Connection;
 
     use crate::{KeyCipher, SqlStore};
@@ -243,7 +243,10 @@ mod tests {
 
         let store = SqlStore::connect(&url, Arc::new(KeyCipher::from_bytes(&[4u8; 32]).expect("cipher"))).await.expect("upgrade");
         let listed = store.revoked_serials("ecdsa-p256").await.expect("list");
-        assert_eq!(listed, vec![RevokedSerial { serial: "5e01".into(), revocation: Revocation { at: 77, reason: 1 } }]);
+        assert_eq!(
+            listed,
+            vec![RevokedSerial { serial: "5e01".into(), revocation: Revocation { at: 77, reason: RevocationReason::KeyCompromise } }]
+        );
         assert!(store.crl_stale("ecdsa-p256").await.expect("stale"), "a CRL from before the upgrade is regenerated once");
         // Back-filled revocations outlive their records like new ones.
         let log = certhub_core::model::NewLog { cert_id: "old1".into(), kind: "delete".into(), action: "d".into(), actor: "t".into() };

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use certhub_core::model::{CertRecord, NewLog, Revocation, Tag};
+use certhub_core::model::{CertRecord, CertStatus, CertType, NewLog, Revocation, RevocationReason, RevokeRequestStatus, Source, Tag};
 use certhub_core::store::{Reissue, Transition};
 use certhub_core::{Store, StoreError};
 use certhub_store::{KeyCipher, SqlStore};
@@ -15,21 +15,21 @@ fn cipher() -> Arc<KeyCipher> {
     Arc::new(KeyCipher::from_bytes(&[7u8; 32]).expect("cipher"))
 }
 
-fn cert(id: &str, owner: &str, status: i64, t: i64) -> CertRecord {
+fn cert(id: &str, owner: &str, status: CertStatus, t: i64) -> CertRecord {
     CertRecord {
         id: id.into(),
         owner_uin: owner.into(),
         project_id: 0,
         alias: String::new(),
-        source: "certhub".into(),
-        cert_type: "SVR".into(),
+        source: Source::Certhub,
+        cert_type: CertType::Server,
         package_type: Some("83".into()),
         product_name: String::new(),
         domain: "atomic.example.com".into(),
         sans: vec!["atomic.example.com".into()],
         status,
         status_msg: String::new(),
-        verify_type: Some("FILE".into()),
+        verify_type: Some(certhub_core::dcv::Method::File),
         not_before: Some(t - 10),
         not_after: Some(t + 86_400 * 90),
         insert_time: t,
@@ -53,13 +53,27 @@ fn log(id: &str, kind: &str) -> NewLog {
 }
 
 async fn reissue_is_one_transaction(store: &SqlStore, owner: &str, now: i64) {
-    store.insert_certificate(&cert("orig0001", owner, 1, now), Some(b"K"), &log("orig0001", "apply"), now).await.expect("original");
-    store.insert_certificate(&cert("taken001", owner, 1, now), Some(b"K"), &log("taken001", "apply"), now).await.expect("other");
+    store
+        .insert_certificate(&cert("orig0001", owner, CertStatus::Issued, now), Some(b"K"), &log("orig0001", "apply"), now)
+        .await
+        .expect("original");
+    store
+        .insert_certificate(&cert("taken001", owner, CertStatus::Issued, now), Some(b"K"), &log("taken001", "apply"), now)
+        .await
+        .expect("other");
     let mark_log = log("orig0001", "replace");
-    let mark = Transition { from: &[1], to: 11, msg: "REISSUING", extra: None, log: &mark_log, job: None, revocation: None };
+    let mark = Transition {
+        from: &[CertStatus::Issued],
+        to: CertStatus::Reissuing,
+        msg: "REISSUING",
+        extra: None,
+        log: &mark_log,
+        job: None,
+        revocation: None,
+    };
     let order_log = log("taken001", "replace");
     // The new order's insert fails (its ID is taken): the original must not be left at status 11.
-    let clash = cert("taken001", owner, 0, now);
+    let clash = cert("taken001", owner, CertStatus::Pending, now);
     let r = Reissue {
         original: "orig0001",
         mark: &mark,
@@ -70,9 +84,13 @@ async fn reissue_is_one_transaction(store: &SqlStore, owner: &str, now: i64) {
         deadline: now + 3600,
     };
     assert!(matches!(store.reissue(&r, now).await, Err(StoreError::Conflict(_))));
-    assert_eq!(store.certificate(owner, "orig0001").await.expect("read").expect("there").status, 1, "rolled back with the insert");
+    assert_eq!(
+        store.certificate(owner, "orig0001").await.expect("read").expect("there").status,
+        CertStatus::Issued,
+        "rolled back with the insert"
+    );
     // Both halves land together, job included.
-    let order = cert("new00001", owner, 0, now);
+    let order = cert("new00001", owner, CertStatus::Pending, now);
     let order_log = log("new00001", "replace");
     let r = Reissue {
         original: "orig0001",
@@ -84,12 +102,12 @@ async fn reissue_is_one_transaction(store: &SqlStore, owner: &str, now: i64) {
         deadline: now + 3600,
     };
     assert!(store.reissue(&r, now).await.expect("reissue"));
-    assert_eq!(store.certificate(owner, "orig0001").await.expect("read").expect("there").status, 11);
-    assert_eq!(store.certificate(owner, "new00001").await.expect("read").expect("there").status, 0);
+    assert_eq!(store.certificate(owner, "orig0001").await.expect("read").expect("there").status, CertStatus::Reissuing);
+    assert_eq!(store.certificate(owner, "new00001").await.expect("read").expect("there").status, CertStatus::Pending);
     assert_eq!(store.certificate_key(owner, "new00001").await.expect("key").as_deref(), Some(&b"NEWKEY"[..]));
     assert_eq!(store.claim_cert_job("validate", "new00001", now, 60).await.expect("claim").map(|j| j.deadline), Some(now + 3600));
     // A second reissue finds the original no longer issued and writes nothing.
-    let again = cert("new00002", owner, 0, now);
+    let again = cert("new00002", owner, CertStatus::Pending, now);
     let r = Reissue {
         original: "orig0001",
         mark: &mark,
@@ -104,26 +122,41 @@ async fn reissue_is_one_transaction(store: &SqlStore, owner: &str, now: i64) {
 }
 
 async fn approval_is_one_transaction(store: &SqlStore, owner: &str, now: i64) {
-    store.insert_certificate(&cert("dcrev001", owner, 1, now), Some(b"K"), &log("dcrev001", "apply"), now).await.expect("cert");
+    store
+        .insert_certificate(&cert("dcrev001", owner, CertStatus::Issued, now), Some(b"K"), &log("dcrev001", "apply"), now)
+        .await
+        .expect("cert");
     let req = store.create_revoke_request(owner, "dcrev001", "lost key", "tester", now).await.expect("request");
     let revoked_log = log("dcrev001", "revoked");
-    let revocation = Some(Revocation { at: now + 5, reason: 1 });
+    let revocation = Some(Revocation { at: now + 5, reason: RevocationReason::KeyCompromise });
     // The certificate is not in a revocable status: the request stays pending, nothing changes.
-    let wrong = Transition { from: &[4], to: 10, msg: "", extra: None, log: &revoked_log, job: None, revocation };
+    let wrong = Transition {
+        from: &[CertStatus::DnsAdded],
+        to: CertStatus::Revoked,
+        msg: "",
+        extra: None,
+        log: &revoked_log,
+        job: None,
+        revocation,
+    };
     assert!(!store.approve_revoke_request(req.id, "ok", (owner, "dcrev001"), &wrong, now + 5).await.expect("approve"));
-    assert_eq!(store.revoke_request(None, req.id).await.expect("read").expect("there").status, "pending");
-    let t = Transition { from: &[1], to: 10, msg: "", extra: None, log: &revoked_log, job: None, revocation };
+    assert_eq!(store.revoke_request(None, req.id).await.expect("read").expect("there").status, RevokeRequestStatus::Pending);
+    let t =
+        Transition { from: &[CertStatus::Issued], to: CertStatus::Revoked, msg: "", extra: None, log: &revoked_log, job: None, revocation };
     assert!(store.approve_revoke_request(req.id, "ok", (owner, "dcrev001"), &t, now + 5).await.expect("approve"));
     let decided = store.revoke_request(None, req.id).await.expect("read").expect("there");
-    assert_eq!((decided.status.as_str(), decided.processor_comment.as_str()), ("approved", "ok"));
+    assert_eq!((decided.status, decided.processor_comment.as_str()), (RevokeRequestStatus::Approved, "ok"));
     let c = store.certificate(owner, "dcrev001").await.expect("read").expect("there");
-    assert_eq!((c.status, c.revocation.map(|r| r.at)), (10, Some(now + 5)));
+    assert_eq!((c.status, c.revocation.map(|r| r.at)), (CertStatus::Revoked, Some(now + 5)));
     // Decided once: a second approval writes nothing.
     assert!(!store.approve_revoke_request(req.id, "again", (owner, "dcrev001"), &t, now + 6).await.expect("again"));
 }
 
 async fn one_pending_request_per_certificate(store: &Arc<SqlStore>, owner: &str, now: i64) {
-    store.insert_certificate(&cert("dup00001", owner, 1, now), Some(b"K"), &log("dup00001", "apply"), now).await.expect("cert");
+    store
+        .insert_certificate(&cert("dup00001", owner, CertStatus::Issued, now), Some(b"K"), &log("dup00001", "apply"), now)
+        .await
+        .expect("cert");
     let mut tasks = Vec::new();
     for i in 0..8 {
         let (store, owner) = (store.clone(), owner.to_string());
@@ -139,7 +172,7 @@ async fn one_pending_request_per_certificate(store: &Arc<SqlStore>, owner: &str,
     }
     assert_eq!((filed.len(), refused), (1, 7), "exactly one of eight concurrent requests is pending");
     // Once decided, a new request may be filed.
-    assert!(store.decide_revoke_request(filed[0].id, "rejected", "no", now + 1).await.expect("reject"));
+    assert!(store.decide_revoke_request(filed[0].id, RevokeRequestStatus::Rejected, "no", now + 1).await.expect("reject"));
     store.create_revoke_request(owner, "dup00001", "again", "tester", now + 2).await.expect("a new request after the decision");
 }
 

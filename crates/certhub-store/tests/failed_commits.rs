@@ -7,7 +7,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use certhub_core::Store;
-use certhub_core::model::{CertRecord, NewLog};
+use certhub_core::model::{CertRecord, CertStatus, CertType, NewLog, Source};
 use certhub_store::{KeyCipher, SqlStore};
 use sqlx::Connection;
 
@@ -21,13 +21,13 @@ fn cert(id: &str, owner: &str, pad: usize) -> CertRecord {
         owner_uin: owner.into(),
         project_id: 0,
         alias: String::new(),
-        source: "upload".into(),
-        cert_type: "SVR".into(),
+        source: Source::Upload,
+        cert_type: CertType::Server,
         package_type: None,
         product_name: String::new(),
         domain: "disk.example".into(),
         sans: vec!["disk.example".into()],
-        status: 1,
+        status: CertStatus::Issued,
         status_msg: String::new(),
         verify_type: None,
         not_before: Some(1),

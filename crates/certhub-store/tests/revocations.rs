@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use certhub_core::Store;
-use certhub_core::model::{CertRecord, NewLog, Revocation, RevokedSerial};
+use certhub_core::model::{CertRecord, CertStatus, CertType, NewLog, Revocation, RevocationReason, RevokedSerial, Source};
 use certhub_core::store::Transition;
 use certhub_store::{KeyCipher, SqlStore};
 
@@ -18,13 +18,13 @@ fn ours(id: &str, owner: &str, serial: &str) -> CertRecord {
         owner_uin: owner.into(),
         project_id: 0,
         alias: String::new(),
-        source: "certhub".into(),
-        cert_type: "SVR".into(),
+        source: Source::Certhub,
+        cert_type: CertType::Server,
         package_type: None,
         product_name: String::new(),
         domain: "r.example".into(),
         sans: vec!["r.example".into()],
-        status: 1,
+        status: CertStatus::Issued,
         status_msg: String::new(),
         verify_type: None,
         not_before: Some(1),
@@ -51,7 +51,8 @@ fn log(id: &str, kind: &str) -> NewLog {
 
 async fn revoke(store: &SqlStore, owner: &str, id: &str, r: Revocation) {
     let l = log(id, "revoked");
-    let t = Transition { from: &[1], to: 10, msg: "", extra: None, log: &l, job: None, revocation: Some(r) };
+    let t =
+        Transition { from: &[CertStatus::Issued], to: CertStatus::Revoked, msg: "", extra: None, log: &l, job: None, revocation: Some(r) };
     assert!(store.transition(owner, id, &t, r.at).await.expect("revoke"));
 }
 
@@ -65,7 +66,7 @@ async fn revocations_survive_deletion_and_mark_the_crl_stale() {
     store.insert_certificate(&ours("r1", &owner, "7a01"), None, &log("r1", "issued"), 1).await.expect("insert");
     store.insert_certificate(&ours("r2", &owner, "7a02"), None, &log("r2", "issued"), 1).await.expect("insert");
     assert_eq!(store.revocation_mark("ecdsa-p256").await.expect("mark"), 0);
-    let r1 = Revocation { at: 100, reason: 1 };
+    let r1 = Revocation { at: 100, reason: RevocationReason::KeyCompromise };
     revoke(&store, &owner, "r1", r1).await;
     assert_eq!(store.revocation_mark("ecdsa-p256").await.expect("mark"), 1, "the revocation raised the mark");
     assert!(store.crl_stale("ecdsa-p256").await.expect("stale"));
@@ -81,7 +82,7 @@ async fn revocations_survive_deletion_and_mark_the_crl_stale() {
     let crl = certhub_core::model::StoredCrl { number: 1, this_update: 300, der: vec![1], covered: 1 };
     assert!(store.save_crl("ecdsa-p256", &crl).await.expect("save"));
     assert!(!store.crl_stale("ecdsa-p256").await.expect("stale"));
-    revoke(&store, &owner, "r2", Revocation { at: 400, reason: 4 }).await;
+    revoke(&store, &owner, "r2", Revocation { at: 400, reason: RevocationReason::Superseded }).await;
     assert!(store.crl_stale("ecdsa-p256").await.expect("stale"));
     store.close().await;
     let _ = std::fs::remove_dir_all(dir);

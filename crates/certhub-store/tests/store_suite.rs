@@ -6,7 +6,9 @@
 
 use std::sync::Arc;
 
-use certhub_core::model::{CertOrder, CertQuery, CertRecord, KeyKind, LogQuery, NewLog, Tag};
+use certhub_core::model::{
+    CertOrder, CertQuery, CertRecord, CertStatus, CertType, KeyKind, LogQuery, NewLog, RevocationReason, RevokeRequestStatus, Source, Tag,
+};
 use certhub_core::store::Transition;
 use certhub_core::{Store, StoreError};
 use certhub_store::{KeyCipher, SqlStore};
@@ -22,13 +24,13 @@ fn cert(id: &str, owner: &str, domain: &str, t: i64) -> CertRecord {
         owner_uin: owner.into(),
         project_id: 0,
         alias: format!("alias-{id}"),
-        source: "upload".into(),
-        cert_type: "SVR".into(),
+        source: Source::Upload,
+        cert_type: CertType::Server,
         package_type: None,
         product_name: String::new(),
         domain: domain.into(),
         sans: vec![domain.into(), format!("www.{domain}")],
-        status: 1,
+        status: CertStatus::Issued,
         status_msg: String::new(),
         verify_type: None,
         not_before: Some(t - 10),
@@ -124,9 +126,9 @@ async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_
     let q = CertQuery { limit: 100, ids: vec!["cert0001".into(), "bobcert1".into()], ..Default::default() };
     let (total, page) = store.list_certificates(&a.uin, &q, now).await.expect("ids");
     assert_eq!((total, page[0].id.as_str()), (1, "cert0001"), "CertIds limited to the caller's");
-    let q = CertQuery { limit: 100, statuses: vec![3], ..Default::default() };
+    let q = CertQuery { limit: 100, statuses: vec![CertStatus::Expired], ..Default::default() };
     assert_eq!(store.list_certificates(&a.uin, &q, now).await.expect("status").0, 0);
-    let q = CertQuery { limit: 100, expiring_window: Some((now, now + 30 * 86_400)), ..Default::default() };
+    let q = CertQuery { limit: 100, expiring_only: true, ..Default::default() };
     assert_eq!(store.list_certificates(&a.uin, &q, now).await.expect("expiring").0, 0);
     let q = CertQuery { limit: 100, uploaded: Some(false), ..Default::default() };
     assert_eq!(store.list_certificates(&a.uin, &q, now).await.expect("buy").0, 0);
@@ -202,7 +204,7 @@ async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_
 
     // Pending certificates and their durable jobs.
     let mut pending = cert("pend0001", &a.uin, "pending.example.com", now);
-    pending.status = 0;
+    pending.status = CertStatus::Pending;
     pending.cert_pem = None;
     store
         .insert_pending_certificate(&pending, Some(b"PENDING-KEY"), &log("pend0001", "apply"), "validate", now + 3600, now)
@@ -228,18 +230,26 @@ async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_
     assert!(store.mark_issued(&a.uin, "pend0001", &issued, &log("pend0001", "issued"), now + 11).await.expect("issue"));
     assert!(!store.mark_issued(&a.uin, "pend0001", &issued, &log("pend0001", "issued"), now + 12).await.expect("twice"));
     let late = log("pend0001", "failed");
-    let fail = Transition { from: &[0, 4], to: 2, msg: "late", extra: None, log: &late, job: None, revocation: None };
+    let fail = Transition {
+        from: &[CertStatus::Pending, CertStatus::DnsAdded],
+        to: CertStatus::Failed,
+        msg: "late",
+        extra: None,
+        log: &late,
+        job: None,
+        revocation: None,
+    };
     assert!(!store.transition(&a.uin, "pend0001", &fail, now + 12).await.expect("fail issued"));
     let got = store.certificate(&a.uin, "pend0001").await.expect("get").expect("present");
-    assert_eq!((got.status, got.cert_pem.as_deref(), got.fingerprint.as_deref()), (1, Some("PEM"), Some("FPX")));
+    assert_eq!((got.status, got.cert_pem.as_deref(), got.fingerprint.as_deref()), (CertStatus::Issued, Some("PEM"), Some("FPX")));
     store.end_job(again[0].id, "done", "").await.expect("end");
     assert!(store.claim_jobs("validate", now + 10_000, 30, 10).await.expect("claim").is_empty(), "ended");
     // A guarded change that matches moves the status, replaces extra, logs and queues its job at once.
     let patched = serde_json::json!({"revoke_reason": "keyCompromise"});
     let revoking = log("pend0001", "revoke");
     let t = Transition {
-        from: &[1],
-        to: 9,
+        from: &[CertStatus::Issued],
+        to: CertStatus::Revoking,
         msg: "REVOKING",
         extra: Some(&patched),
         log: &revoking,
@@ -248,7 +258,7 @@ async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_
     };
     assert!(store.transition(&a.uin, "pend0001", &t, now + 13).await.expect("revoke"));
     let c = store.certificate(&a.uin, "pend0001").await.expect("read").expect("exists");
-    assert_eq!((c.status, c.status_msg.as_str(), &c.extra), (9, "REVOKING", &patched));
+    assert_eq!((c.status, c.status_msg.as_str(), &c.extra), (CertStatus::Revoking, "REVOKING", &patched));
     assert!(!store.transition(&b.uin, "pend0001", &t, now + 13).await.expect("other account"), "scoped to the account");
     let jobs = store.claim_jobs("revoke", now + 14, 60, 10).await.expect("claim");
     assert_eq!(jobs.len(), 1);
@@ -256,7 +266,7 @@ async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_
 
     // Revocation: serials of certhub's CA are indexed per family for OCSP and the CRL.
     let mut ours = cert("ours0001", &a.uin, "ours.example.com", now);
-    ours.source = "certhub".into();
+    ours.source = Source::Certhub;
     ours.serial = Some("7fa1".into());
     ours.extra = serde_json::json!({"family": "ecdsa-p256"});
     store.insert_certificate(&ours, None, &log("ours0001", "issued"), now).await.expect("ours");
@@ -264,9 +274,17 @@ async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_
     assert_eq!((good.not_after, good.revocation), (now + 86_400 * 90, None));
     assert!(store.serial_status("rsa-2048", "7fa1").await.expect("status").is_none(), "another CA's serial");
     assert!(store.serial_status("ecdsa-p256", "7fa2").await.expect("status").is_none(), "never issued");
-    let r = certhub_core::model::Revocation { at: now + 20, reason: 1 };
+    let r = certhub_core::model::Revocation { at: now + 20, reason: RevocationReason::KeyCompromise };
     let revoked_log = log("ours0001", "revoked");
-    let t = Transition { from: &[1], to: 10, msg: "", extra: None, log: &revoked_log, job: None, revocation: Some(r) };
+    let t = Transition {
+        from: &[CertStatus::Issued],
+        to: CertStatus::Revoked,
+        msg: "",
+        extra: None,
+        log: &revoked_log,
+        job: None,
+        revocation: Some(r),
+    };
     assert!(store.transition(&a.uin, "ours0001", &t, now + 20).await.expect("revoke"));
     assert!(!store.transition(&a.uin, "ours0001", &t, now + 21).await.expect("twice"), "only once");
     assert_eq!(store.serial_status("ecdsa-p256", "7fa1").await.expect("status").and_then(|s| s.revocation), Some(r));
@@ -293,14 +311,14 @@ async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_
     assert!(store.try_lease("crl:ecdsa-p256", "node-a", now + 65, now + 120).await.expect("free again"));
     // Revocation requests: scoped to their account, decided once.
     let req = store.create_revoke_request(&a.uin, "ours0001", "no longer needed", "DCKkey", now).await.expect("request");
-    assert_eq!(req.status, "pending");
+    assert_eq!(req.status, RevokeRequestStatus::Pending);
     assert!(store.revoke_request(Some(&b.uin), req.id).await.expect("other").is_none(), "scoped");
     assert!(store.revoke_request(Some(&a.uin), req.id).await.expect("own").is_some());
-    assert_eq!(store.revoke_requests(Some("pending")).await.expect("list").len(), 1);
-    assert!(store.decide_revoke_request(req.id, "rejected", "no", now + 1).await.expect("decide"));
-    assert!(!store.decide_revoke_request(req.id, "approved", "yes", now + 2).await.expect("again"), "decided once");
+    assert_eq!(store.revoke_requests(Some(RevokeRequestStatus::Pending)).await.expect("list").len(), 1);
+    assert!(store.decide_revoke_request(req.id, RevokeRequestStatus::Rejected, "no", now + 1).await.expect("decide"));
+    assert!(!store.decide_revoke_request(req.id, RevokeRequestStatus::Approved, "yes", now + 2).await.expect("again"), "decided once");
     let after = store.revoke_request(None, req.id).await.expect("admin").expect("exists");
-    assert_eq!((after.status.as_str(), after.processor_comment.as_str()), ("rejected", "no"));
+    assert_eq!((after.status, after.processor_comment.as_str()), (RevokeRequestStatus::Rejected, "no"));
 
     // Concurrent inserts (SQLite commits them in groups): a duplicate ID among
     // them is refused alone; every other row lands with its log row.

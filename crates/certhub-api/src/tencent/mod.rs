@@ -10,6 +10,7 @@ pub mod params;
 pub mod replay;
 pub mod request;
 pub mod sign;
+pub mod vocab;
 
 use std::time::Instant;
 

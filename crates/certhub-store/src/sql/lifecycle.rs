@@ -3,13 +3,15 @@
 //! The `Store` impl in `mod.rs` delegates here.
 
 use certhub_core::StoreError;
-use certhub_core::model::{Issued, Job, NewLog};
+use certhub_core::model::{CertStatus, Issued, Job, NewLog, RevokeRequestStatus};
+use certhub_core::rules::WAITING;
 use certhub_core::store::{Reissue, Transition};
 use sqlx::Row;
 
 use super::rows::{db, json, next_seq};
 use super::tx::Tx;
 use super::{Pool, SqlStore};
+use crate::codes;
 
 pub(super) async fn claim_jobs(s: &SqlStore, kind: &str, now: i64, lease: i64, limit: i64) -> Result<Vec<Job>, StoreError> {
     claim(s, "run_at <= $3", None, kind, now, lease, limit).await
@@ -98,10 +100,11 @@ pub(super) async fn mark_issued(
     with_pool!(s, p => {
         let _writer = s.writer().await;
         let mut tx = Tx::begin(p).await.map_err(db)?;
-        let r = sqlx::query("UPDATE certificates SET status = 1, status_msg = '', cert_pem = $1, not_before = $2, not_after = $3, \
-            fingerprint = $4, serial = $5 WHERE owner_uin = $6 AND id = $7 AND status IN (0, 4)")
+        let sql = format!("UPDATE certificates SET status = $8, status_msg = '', cert_pem = $1, not_before = $2, not_after = $3, \
+            fingerprint = $4, serial = $5 WHERE owner_uin = $6 AND id = $7 AND {}", codes::status_in("status", WAITING));
+        let r = sqlx::query(&sql)
             .bind(&issued.cert_pem).bind(issued.not_before).bind(issued.not_after).bind(&issued.fingerprint).bind(&issued.serial)
-            .bind(owner_uin).bind(id).execute(&mut *tx).await.map_err(db)?;
+            .bind(owner_uin).bind(id).bind(codes::status(CertStatus::Issued)).execute(&mut *tx).await.map_err(db)?;
         if r.rows_affected() == 0 {
             return Ok(false);
         }
@@ -122,7 +125,7 @@ macro_rules! record_revocation {
              ON CONFLICT (ca_family, serial) DO NOTHING",
         )
         .bind($r.at)
-        .bind($r.reason)
+        .bind(codes::reason($r.reason))
         .bind($owner)
         .bind($id)
         .execute(&mut *$tx)
@@ -150,18 +153,17 @@ struct Guarded {
 }
 
 fn guarded(t: &Transition<'_>) -> Result<Guarded, StoreError> {
-    // The statuses are integers we format ourselves, never caller text.
-    let from = t.from.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    let from = codes::status_in("status", t.from);
     let sql = format!(
         "UPDATE certificates SET status = $1, status_msg = $2, extra = COALESCE($3, extra), \
          revoked_at = COALESCE($4, revoked_at), revoke_reason = COALESCE($5, revoke_reason) \
-         WHERE owner_uin = $6 AND id = $7 AND status IN ({from})"
+         WHERE owner_uin = $6 AND id = $7 AND {from}"
     );
     Ok(Guarded {
         sql,
         extra: t.extra.map(json).transpose()?,
         revoked_at: t.revocation.map(|r| r.at),
-        reason: t.revocation.map(|r| r.reason),
+        reason: t.revocation.map(|r| codes::reason(r.reason)),
     })
 }
 
@@ -171,7 +173,7 @@ macro_rules! run_transition {
     ($tx:expr, $g:expr, $t:expr, $owner:expr, $id:expr, $now:expr) => {{
         let (g, t) = ($g, $t);
         let r = sqlx::query(&g.sql)
-            .bind(t.to)
+            .bind(codes::status(t.to))
             .bind(t.msg)
             .bind(&g.extra)
             .bind(g.revoked_at)
@@ -255,9 +257,9 @@ pub(super) async fn approve_revoke_request(
     with_pool!(s, p => {
         let _writer = s.writer().await;
         let mut tx = Tx::begin(p).await.map_err(db)?;
-        let decided = sqlx::query("UPDATE revoke_requests SET status = 'approved', processor_comment = $1, updated_at = $2 \
-            WHERE id = $3 AND owner_uin = $4 AND cert_id = $5 AND status = 'pending'")
-            .bind(processor_comment).bind(now).bind(request_id).bind(owner).bind(id).execute(&mut *tx).await.map_err(db)?;
+        let decided = sqlx::query("UPDATE revoke_requests SET status = $6, processor_comment = $1, updated_at = $2 \
+            WHERE id = $3 AND owner_uin = $4 AND cert_id = $5 AND status = $7")
+            .bind(processor_comment).bind(now).bind(request_id).bind(owner).bind(id).bind(codes::request_status(RevokeRequestStatus::Approved)).bind(codes::request_status(RevokeRequestStatus::Pending)).execute(&mut *tx).await.map_err(db)?;
         if decided.rows_affected() == 0 || !run_transition!(tx, &g, t, owner, id, now) {
             return Ok(false);
         }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use certhub_core::model::{
     Account, ApiKey, ApiKeySecret, CaRecord, CertQuery, CertRecord, DeleteTask, Issued, Job, KeyKind, LogQuery, NewLog, OperateLog,
-    RevokeRequest, RevokedSerial, SerialStatus, StoredCrl, Tag,
+    RevokeRequest, RevokeRequestStatus, RevokedSerial, SerialStatus, StoredCrl, Tag,
 };
 use certhub_core::model::{ClaimState, SignatureClaim};
 use certhub_core::store::{Reissue, Transition};
@@ -594,11 +594,17 @@ impl Store for SqlStore {
         revocation::revoke_request(self, owner_uin, id).await
     }
 
-    async fn revoke_requests(&self, status: Option<&str>) -> Result<Vec<RevokeRequest>, StoreError> {
+    async fn revoke_requests(&self, status: Option<RevokeRequestStatus>) -> Result<Vec<RevokeRequest>, StoreError> {
         revocation::revoke_requests(self, status).await
     }
 
-    async fn decide_revoke_request(&self, id: i64, status: &str, processor_comment: &str, now: i64) -> Result<bool, StoreError> {
+    async fn decide_revoke_request(
+        &self,
+        id: i64,
+        status: RevokeRequestStatus,
+        processor_comment: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
         revocation::decide_revoke_request(self, id, status, processor_comment, now).await
     }
 

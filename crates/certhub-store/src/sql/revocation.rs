@@ -3,11 +3,12 @@
 //! `mod.rs` delegates here.
 
 use certhub_core::StoreError;
-use certhub_core::model::{Revocation, RevokeRequest, RevokedSerial, SerialStatus, StoredCrl};
+use certhub_core::model::{Revocation, RevokeRequest, RevokeRequestStatus, RevokedSerial, SerialStatus, StoredCrl};
 use sqlx::Row;
 
 use super::rows::db;
 use super::{Pool, SqlStore};
+use crate::codes;
 use crate::query::Arg;
 
 pub(super) async fn serial_status(s: &SqlStore, family: &str, serial: &str) -> Result<Option<SerialStatus>, StoreError> {
@@ -18,7 +19,10 @@ pub(super) async fn serial_status(s: &SqlStore, family: &str, serial: &str) -> R
         if let Some(r) = revoked {
             return Ok(Some(SerialStatus {
                 not_after: r.try_get("not_after").map_err(db)?,
-                revocation: Some(Revocation { at: r.try_get("revoked_at").map_err(db)?, reason: r.try_get("reason").map_err(db)? }),
+                revocation: Some(Revocation {
+                    at: r.try_get("revoked_at").map_err(db)?,
+                    reason: codes::parse_reason(r.try_get("reason").map_err(db)?)?,
+                }),
             }));
         }
         let row = sqlx::query("SELECT not_after, revoked_at, revoke_reason FROM certificates WHERE ca_family = $1 AND serial = $2")
@@ -28,7 +32,10 @@ pub(super) async fn serial_status(s: &SqlStore, family: &str, serial: &str) -> R
         let reason: Option<i64> = r.try_get("revoke_reason").map_err(db)?;
         Ok(Some(SerialStatus {
             not_after: r.try_get::<Option<i64>, _>("not_after").map_err(db)?.unwrap_or(0),
-            revocation: revoked_at.map(|at| Revocation { at, reason: reason.unwrap_or(0) }),
+            revocation: match revoked_at {
+                Some(at) => Some(Revocation { at, reason: codes::parse_reason(reason.unwrap_or(0))? }),
+                None => None,
+            },
         }))
     })
 }
@@ -41,7 +48,10 @@ pub(super) async fn revoked_serials(s: &SqlStore, family: &str) -> Result<Vec<Re
         for r in rows {
             out.push(RevokedSerial {
                 serial: r.try_get("serial").map_err(db)?,
-                revocation: Revocation { at: r.try_get("revoked_at").map_err(db)?, reason: r.try_get("reason").map_err(db)? },
+                revocation: Revocation {
+                    at: r.try_get("revoked_at").map_err(db)?,
+                    reason: codes::parse_reason(r.try_get("reason").map_err(db)?)?,
+                },
             });
         }
         Ok(out)
@@ -116,10 +126,10 @@ pub(super) async fn create_revoke_request(
     with_pool!(s, p => {
         let _writer = s.writer().await;
         let id: i64 = sqlx::query_scalar("INSERT INTO revoke_requests (owner_uin, cert_id, status, comments, requester, processor_comment, \
-            created_at, updated_at) VALUES ($1, $2, 'pending', $3, $4, '', $5, $5) RETURNING id")
-            .bind(owner_uin).bind(cert_id).bind(comments).bind(requester).bind(now).fetch_one(p).await.map_err(db)?;
+            created_at, updated_at) VALUES ($1, $2, $6, $3, $4, '', $5, $5) RETURNING id")
+            .bind(owner_uin).bind(cert_id).bind(comments).bind(requester).bind(now).bind(codes::request_status(RevokeRequestStatus::Pending)).fetch_one(p).await.map_err(db)?;
         Ok(RevokeRequest {
-            id, owner_uin: owner_uin.into(), cert_id: cert_id.into(), status: "pending".into(), comments: comments.into(),
+            id, owner_uin: owner_uin.into(), cert_id: cert_id.into(), status: RevokeRequestStatus::Pending, comments: comments.into(),
             requester: requester.into(), processor_comment: String::new(), created_at: now, updated_at: now,
         })
     })
@@ -133,9 +143,9 @@ pub(super) async fn revoke_request(s: &SqlStore, owner_uin: Option<&str>, id: i6
     Ok(rows.into_iter().next())
 }
 
-pub(super) async fn revoke_requests(s: &SqlStore, status: Option<&str>) -> Result<Vec<RevokeRequest>, StoreError> {
+pub(super) async fn revoke_requests(s: &SqlStore, status: Option<RevokeRequestStatus>) -> Result<Vec<RevokeRequest>, StoreError> {
     match status {
-        Some(st) => request_rows(s, "WHERE status = $1", &[Arg::Text(st.to_string())]).await,
+        Some(st) => request_rows(s, "WHERE status = $1", &[Arg::Text(codes::request_status(st).into())]).await,
         None => request_rows(s, "", &[]).await,
     }
 }
@@ -143,14 +153,15 @@ pub(super) async fn revoke_requests(s: &SqlStore, status: Option<&str>) -> Resul
 pub(super) async fn decide_revoke_request(
     s: &SqlStore,
     id: i64,
-    status: &str,
+    status: RevokeRequestStatus,
     processor_comment: &str,
     now: i64,
 ) -> Result<bool, StoreError> {
     with_pool!(s, p => {
         let _writer = s.writer().await;
-        let r = sqlx::query("UPDATE revoke_requests SET status = $1, processor_comment = $2, updated_at = $3 WHERE id = $4 AND status = 'pending'")
-            .bind(status).bind(processor_comment).bind(now).bind(id).execute(p).await.map_err(db)?;
+        let r = sqlx::query("UPDATE revoke_requests SET status = $1, processor_comment = $2, updated_at = $3 WHERE id = $4 AND status = $5")
+            .bind(codes::request_status(status)).bind(processor_comment).bind(now).bind(id)
+            .bind(codes::request_status(RevokeRequestStatus::Pending)).execute(p).await.map_err(db)?;
         Ok(r.rows_affected() == 1)
     })
 }
@@ -187,7 +198,7 @@ async fn request_rows(s: &SqlStore, filter: &str, args: &[Arg]) -> Result<Vec<Re
                 id: r.try_get("id").map_err(db)?,
                 owner_uin: r.try_get("owner_uin").map_err(db)?,
                 cert_id: r.try_get("cert_id").map_err(db)?,
-                status: r.try_get("status").map_err(db)?,
+                status: codes::parse_request_status(&r.try_get::<String, _>("status").map_err(db)?)?,
                 comments: r.try_get("comments").map_err(db)?,
                 requester: r.try_get("requester").map_err(db)?,
                 processor_comment: r.try_get("processor_comment").map_err(db)?,

@@ -40,15 +40,20 @@ macro_rules! cert_from_row {
             owner_uin: row.try_get("owner_uin").map_err(db)?,
             project_id: row.try_get("project_id").map_err(db)?,
             alias: row.try_get("alias").map_err(db)?,
-            source: row.try_get("source").map_err(db)?,
-            cert_type: row.try_get("cert_type").map_err(db)?,
+            source: crate::codes::parse_source(&row.try_get::<String, _>("source").map_err(db)?)?,
+            cert_type: crate::codes::parse_cert_type(&row.try_get::<String, _>("cert_type").map_err(db)?)?,
             package_type: row.try_get("package_type").map_err(db)?,
             product_name: row.try_get("product_name").map_err(db)?,
             domain: row.try_get("domain").map_err(db)?,
             sans: serde_json::from_str(&sans).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            status: row.try_get("status").map_err(db)?,
+            status: crate::codes::parse_status(row.try_get("status").map_err(db)?)?,
             status_msg: row.try_get("status_msg").map_err(db)?,
-            verify_type: row.try_get("verify_type").map_err(db)?,
+            verify_type: row
+                .try_get::<Option<String>, _>("verify_type")
+                .map_err(db)?
+                .as_deref()
+                .map(crate::codes::parse_method)
+                .transpose()?,
             not_before: row.try_get("not_before").map_err(db)?,
             not_after: row.try_get("not_after").map_err(db)?,
             insert_time: row.try_get("insert_time").map_err(db)?,
@@ -67,7 +72,9 @@ macro_rules! cert_from_row {
                 row.try_get::<Option<i64>, _>("revoked_at").map_err(db)?,
                 row.try_get::<Option<i64>, _>("revoke_reason").map_err(db)?,
             ) {
-                (Some(at), reason) => Some(certhub_core::model::Revocation { at, reason: reason.unwrap_or(0) }),
+                (Some(at), reason) => {
+                    Some(certhub_core::model::Revocation { at, reason: crate::codes::parse_reason(reason.unwrap_or(0))? })
+                }
                 _ => None,
             },
         }
@@ -120,15 +127,15 @@ macro_rules! insert_cert_rows {
         .bind(&c.owner_uin)
         .bind(c.project_id)
         .bind(&c.alias)
-        .bind(&c.source)
-        .bind(&c.cert_type)
+        .bind(crate::codes::source(c.source))
+        .bind(crate::codes::cert_type(c.cert_type))
         .bind(&c.package_type)
         .bind(&c.product_name)
         .bind(&c.domain)
         .bind(&sans)
-        .bind(c.status)
+        .bind(crate::codes::status(c.status))
         .bind(&c.status_msg)
-        .bind(&c.verify_type)
+        .bind(c.verify_type.map(crate::codes::method))
         .bind(c.not_before)
         .bind(c.not_after)
         .bind(c.insert_time)
@@ -146,7 +153,9 @@ macro_rules! insert_cert_rows {
         .bind(next_seq())
         .bind(&c.serial)
         // The issuing CA of certhub's own certificates, for OCSP and CRL lookups.
-        .bind(c.extra.get("family").and_then(|f| f.as_str()).filter(|_| c.source != "upload").map(str::to_string))
+        .bind(
+            c.extra.get("family").and_then(|f| f.as_str()).filter(|_| c.source == certhub_core::model::Source::Certhub).map(str::to_string),
+        )
         .execute(&mut *$tx)
         .await
         .map_err(db)?;

@@ -1,12 +1,13 @@
 //! DescribeCertificate and DescribeCertificateDetail.
 
-use certhub_core::model::{CertRecord, Tag};
+use certhub_core::model::{CertRecord, Source, Tag};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::view::{self, CertificateExtra};
 use super::{Ctx, required};
 use crate::tencent::ApiError;
+use crate::tencent::vocab;
 
 /// Request of both describe actions.
 #[derive(Debug, Deserialize)]
@@ -91,15 +92,15 @@ fn summary(c: &CertRecord) -> CertificateSummary {
     CertificateSummary {
         owner_uin: Some(c.owner_uin.clone()),
         project_id: Some(c.project_id.to_string()),
-        from: Some(c.source.clone()),
-        certificate_type: Some(c.cert_type.clone()),
+        from: Some(vocab::source_name(c.source).into()),
+        certificate_type: Some(vocab::cert_type_name(c.cert_type).into()),
         package_type: c.package_type.clone(),
         product_zh_name: view::product_name(c),
         domain: Some(c.domain.clone()),
         alias: Some(c.alias.clone()),
-        status: Some(c.status),
+        status: Some(vocab::status_number(c.status)),
         status_msg: view::status_msg(c),
-        verify_type: c.verify_type.clone(),
+        verify_type: c.verify_type.map(|m| vocab::method_name(m).into()),
         vulnerability_status: Some("INACTIVE".into()),
         cert_begin_time: view::time(c.not_before),
         cert_end_time: view::time(c.not_after),
@@ -113,11 +114,11 @@ fn summary(c: &CertRecord) -> CertificateSummary {
         status_name: Some(view::status_label(c)),
         is_vip: Some(false),
         is_wildcard: Some(view::is_wildcard(c)),
-        is_dv: Some(c.source != "upload"),
+        is_dv: Some(c.source != Source::Upload),
         is_vulnerability: Some(false),
         renew_able: Some(false),
         submitted_data: None,
-        deployable: Some(view::deployable(c)),
+        deployable: Some(c.is_deployable()),
         tags: Some(view::tags(c)),
         dv_revoke_auth_detail: Some(view::revoke_auths(c)),
     }

@@ -1,6 +1,6 @@
 //! DescribeCertificates.
 
-use certhub_core::model::{CertOrder, CertQuery, Tag};
+use certhub_core::model::{CertOrder, CertQuery, CertStatus, Source, Tag};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -8,6 +8,7 @@ use super::Ctx;
 use super::view::{self, CertificateExtra, SupportDownloadType};
 use crate::tencent::ApiError;
 use crate::tencent::params::Int;
+use crate::tencent::vocab;
 
 /// Default page size.
 pub const DEFAULT_LIMIT: i64 = 10;
@@ -206,7 +207,7 @@ fn flag(name: &str, v: Option<Int>) -> Result<Option<bool>, ApiError> {
 }
 
 /// Builds the store query from the request, validating every value.
-pub fn query(req: &DescribeCertificatesRequest, now: i64) -> Result<CertQuery, ApiError> {
+pub fn query(req: &DescribeCertificatesRequest) -> Result<CertQuery, ApiError> {
     let offset = req.offset.map_or(0, |o| o.0);
     if offset < 0 {
         return Err(invalid("Offset must not be negative"));
@@ -216,10 +217,12 @@ pub fn query(req: &DescribeCertificatesRequest, now: i64) -> Result<CertQuery, A
         Some(l) if l < 0 => return Err(invalid("Limit must not be negative")),
         Some(l) => l.min(MAX_LIMIT),
     };
-    let cert_type = match req.certificate_type.as_deref().map(str::to_ascii_uppercase).as_deref() {
-        None | Some("") => None,
-        Some(t @ ("CA" | "SVR")) => Some(t.to_string()),
-        Some(other) => return Err(invalid(format!("CertificateType must be CA or SVR, not {other}"))),
+    let cert_type = match req.certificate_type.as_deref().filter(|t| !t.is_empty()) {
+        None => None,
+        Some(t) => match vocab::parse_cert_type(t) {
+            Some(t) => Some(t),
+            None => return Err(invalid(format!("CertificateType must be CA or SVR, not {}", t.to_ascii_uppercase()))),
+        },
     };
     let order = match req.expiration_sort.as_deref().map(str::to_ascii_uppercase).as_deref() {
         None | Some("") => CertOrder::InsertDesc,
@@ -227,9 +230,12 @@ pub fn query(req: &DescribeCertificatesRequest, now: i64) -> Result<CertQuery, A
         Some("DESC") => CertOrder::ExpiryDesc,
         Some(other) => return Err(invalid(format!("ExpirationSort must be ASC or DESC, not {other}"))),
     };
-    let statuses: Vec<i64> = req.certificate_status.iter().flatten().map(|s| s.0).collect();
-    if let Some(bad) = statuses.iter().find(|s| !(0..=15).contains(*s)) {
-        return Err(invalid(format!("CertificateStatus {bad} is not a status (0-15)")));
+    let mut statuses: Vec<CertStatus> = Vec::new();
+    for n in req.certificate_status.iter().flatten().map(|s| s.0) {
+        match vocab::status_of_number(n) {
+            Some(s) => statuses.push(s),
+            None => return Err(invalid(format!("CertificateStatus {n} is not a status (0-15)"))),
+        }
     }
     let uploaded = match req.filter_source.as_deref() {
         None | Some("") => None,
@@ -254,7 +260,7 @@ pub fn query(req: &DescribeCertificatesRequest, now: i64) -> Result<CertQuery, A
         statuses,
         uploaded,
         sm_only: flag("IsSM", req.is_sm)? == Some(true),
-        expiring_window: (flag("FilterExpiring", req.filter_expiring)? == Some(true)).then_some((now, now + 30 * 86_400)),
+        expiring_only: flag("FilterExpiring", req.filter_expiring)? == Some(true),
         deployable,
         pending_issue_only: flag("IsPendingIssue", req.is_pending_issue)? == Some(true),
         renewable_only: flag("Renew", req.renew)? == Some(true),
@@ -268,7 +274,7 @@ pub fn query(req: &DescribeCertificatesRequest, now: i64) -> Result<CertQuery, A
 /// A page of the caller's certificates.
 pub async fn describe_certificates(ctx: &Ctx, req: DescribeCertificatesRequest) -> Result<DescribeCertificatesResponse, ApiError> {
     let now = ctx.service.now();
-    let q = query(&req, now)?;
+    let q = query(&req)?;
     let (total, rows) = ctx.service.list(&ctx.caller, &q).await?;
     let certificates = rows
         .iter()
@@ -277,17 +283,17 @@ pub async fn describe_certificates(ctx: &Ctx, req: DescribeCertificatesRequest) 
             Certificates {
                 owner_uin: c.owner_uin.clone(),
                 project_id: c.project_id.to_string(),
-                from: c.source.clone(),
+                from: vocab::source_name(c.source).into(),
                 package_type: c.package_type.clone(),
-                certificate_type: c.cert_type.clone(),
+                certificate_type: vocab::cert_type_name(c.cert_type).into(),
                 product_zh_name: view::product_name(c),
                 domain: c.domain.clone(),
                 alias: c.alias.clone(),
-                status: c.status,
+                status: vocab::status_number(c.status),
                 certificate_extra: view::extra(c),
                 vulnerability_status: "INACTIVE".into(),
                 status_msg: view::status_msg(c),
-                verify_type: c.verify_type.clone(),
+                verify_type: c.verify_type.map(|m| vocab::method_name(m).into()),
                 cert_begin_time: view::time(c.not_before),
                 cert_end_time: view::time(c.not_after),
                 validity_period: view::validity_months(c),
@@ -297,13 +303,13 @@ pub async fn describe_certificates(ctx: &Ctx, req: DescribeCertificatesRequest) 
                 package_type_name: view::product_name(c),
                 status_name: view::status_label(c),
                 is_vip: false,
-                is_dv: c.source != "upload",
+                is_dv: c.source != Source::Upload,
                 is_wildcard: view::is_wildcard(c),
                 is_vulnerability: false,
                 renew_able: false,
                 project_info: None,
                 bound_resource: Vec::new(),
-                deployable: view::deployable(c),
+                deployable: c.is_deployable(),
                 tags: view::tags(c),
                 is_ignore: c.ignore_expiry_notice,
                 is_sm: c.is_sm,
@@ -318,7 +324,7 @@ pub async fn describe_certificates(ctx: &Ctx, req: DescribeCertificatesRequest) 
                 hosting_renew_cert_id: None,
                 has_renew_order: None,
                 replace_ori_cert_is_delete: false,
-                is_expiring: view::is_expiring(c, now),
+                is_expiring: c.expires_soon(now),
                 dv_auth_deadline: None,
                 validation_passed_time: None,
                 cert_sans: view::names(c),

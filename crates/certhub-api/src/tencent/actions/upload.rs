@@ -1,12 +1,14 @@
 //! UploadCertificate, CheckCertificateExist, CheckCertificateChain.
 
-use certhub_core::model::Tag;
+use certhub_core::model::{CertType, Tag};
+use certhub_service::ServiceError;
 use certhub_service::certificates::UploadInput;
 use serde::{Deserialize, Serialize};
 
 use super::{Ctx, required};
 use crate::tencent::ApiError;
 use crate::tencent::params::{Bool, Int};
+use crate::tencent::vocab;
 
 /// UploadCertificate request.
 #[derive(Debug, Deserialize)]
@@ -45,6 +47,11 @@ pub struct UploadCertificateResponse {
 /// Stores the customer's certificate and key.
 pub async fn upload_certificate(ctx: &Ctx, req: UploadCertificateRequest) -> Result<UploadCertificateResponse, ApiError> {
     required("CertificatePublicKey", &req.certificate_public_key)?;
+    let cert_type = match req.certificate_type.as_deref().filter(|t| !t.is_empty()) {
+        None => CertType::Server,
+        Some(t) => vocab::parse_cert_type(t)
+            .ok_or_else(|| ServiceError::InvalidParameterValue(format!("CertificateType {}", t.to_ascii_uppercase())))?,
+    };
     let out = ctx
         .service
         .upload(
@@ -53,7 +60,7 @@ pub async fn upload_certificate(ctx: &Ctx, req: UploadCertificateRequest) -> Res
                 certificate_pem: req.certificate_public_key,
                 private_key_pem: req.certificate_private_key,
                 key_password: req.key_password,
-                cert_type: req.certificate_type,
+                cert_type,
                 alias: req.alias,
                 project_id: req.project_id.map(|p| p.0),
                 certificate_use: req.certificate_use,

@@ -2,8 +2,7 @@
 //! DescribeCertificate, DescribeCertificateDetail and DescribeCertificates views).
 
 use certhub_core::clock::format_timestamp;
-use certhub_core::model::{CertRecord, Tag};
-use certhub_core::status::{code, status_name};
+use certhub_core::model::{CertRecord, CertType, Tag};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -79,11 +78,6 @@ pub fn extra(c: &CertRecord) -> CertificateExtra {
     }
 }
 
-/// Deployable: issued, server type, with a key.
-pub fn deployable(c: &CertRecord) -> bool {
-    c.status == code::ISSUED && c.has_key && c.cert_type == "SVR"
-}
-
 /// Wildcard: any name starts with `*.`.
 pub fn is_wildcard(c: &CertRecord) -> bool {
     c.sans.iter().any(|s| s.starts_with("*."))
@@ -119,12 +113,7 @@ pub fn tags(c: &CertRecord) -> Vec<Tag> {
 
 /// The localized status label.
 pub fn status_label(c: &CertRecord) -> String {
-    status_name(c.status).to_string()
-}
-
-/// Whether the certificate expires within 30 days (and has not expired).
-pub fn is_expiring(c: &CertRecord, now: i64) -> bool {
-    matches!(c.not_after, Some(a) if a > now && a - now <= 30 * 86_400)
+    crate::tencent::vocab::status_name(c.status).to_string()
 }
 
 /// Download formats: all for a certificate with a key, root/other for one without.
@@ -133,9 +122,9 @@ pub fn download_types(c: &CertRecord) -> SupportDownloadType {
     SupportDownloadType {
         nginx: true,
         apache: true,
-        tomcat: k || c.cert_type == "CA",
+        tomcat: k || c.cert_type == CertType::Ca,
         iis: k,
-        jks: k || c.cert_type == "CA",
+        jks: k || c.cert_type == CertType::Ca,
         other: true,
         root: true,
     }
