@@ -5,6 +5,7 @@
 pub mod cert;
 pub mod clock;
 pub mod dcv;
+pub mod extra;
 pub mod ids;
 pub mod model;
 pub mod profile;

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::cert::{CertStatus, CertType, RevocationReason, RevokeRequestStatus, Source, ValidationLevel};
 use crate::dcv::Method;
+pub use crate::extra::{CaInfo, CertExtra, ChainEntry, Challenge, ChallengeKind, RevokeLetter};
 
 /// A tenant. Every row of every table belongs to one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -149,8 +150,8 @@ pub struct CertRecord {
     pub tags: Vec<Tag>,
     /// `CertificateUse` given at upload.
     pub certificate_use: Option<String>,
-    /// Everything else (CA details, chain info, validation data), as JSON.
-    pub extra: serde_json::Value,
+    /// Everything else (CA details, chain, validation and reissue bookkeeping).
+    pub extra: CertExtra,
     /// Serial number (lower-case hex) of a certificate certhub's CA issued; indexed for OCSP and CRLs.
     pub serial: Option<String>,
     /// When and why it was revoked.

@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    Account, ApiKey, ApiKeySecret, CaRecord, CertQuery, CertRecord, CertStatus, ClaimState, DeleteTask, Issued, Job, KeyKind, LogQuery,
-    NewLog, OperateLog, Revocation, RevokeRequest, RevokeRequestStatus, RevokedSerial, SerialStatus, SignatureClaim, StoredCrl,
+    Account, ApiKey, ApiKeySecret, CaRecord, CertExtra, CertQuery, CertRecord, CertStatus, ClaimState, DeleteTask, Issued, Job, KeyKind,
+    LogQuery, NewLog, OperateLog, Revocation, RevokeRequest, RevokeRequestStatus, RevokedSerial, SerialStatus, SignatureClaim, StoredCrl,
 };
 
 /// Errors of the storage layer.
@@ -216,7 +216,7 @@ pub struct Transition<'a> {
     /// The new status message.
     pub msg: &'a str,
     /// A replacement for the certificate's `extra` document, when it changes.
-    pub extra: Option<&'a serde_json::Value>,
+    pub extra: Option<&'a CertExtra>,
     /// The operation-log row written with the change.
     pub log: &'a NewLog,
     /// A job to queue with the change: kind and deadline.

@@ -4,10 +4,9 @@
 use base64::Engine;
 use certhub_core::dcv::{Method, main_domain, valid_domain};
 use certhub_core::ids;
-use certhub_core::model::{CertQuery, CertRecord, NewLog};
+use certhub_core::model::{CertExtra, CertQuery, CertRecord, Challenge, ChallengeKind, NewLog, ValidationLevel};
 use certhub_core::model::{CertStatus, CertType, Source};
 use certhub_pki::ca::CaFamily;
-use serde_json::{Value, json};
 
 use crate::logs::log_row;
 use crate::{Caller, Service, ServiceError};
@@ -126,7 +125,7 @@ impl Service {
         // RSA key generation is slow: never on the request thread.
         let (key_der, spki) = crate::blocking::run("key generation", move || generate_key(family)).await?;
         let id = ids::certificate_id();
-        let dv = dv_auth_detail(method, &domain);
+        let dv = challenge(method, &domain);
         let record = CertRecord {
             id: id.clone(),
             owner_uin: caller.owner_uin.clone(),
@@ -153,17 +152,18 @@ impl Service {
             allow_download: true,
             tags: Vec::new(),
             certificate_use: None,
-            extra: json!({
-                "dv_auth_detail": dv,
-                "family": family.as_str(),
-                "spki": base64::engine::general_purpose::STANDARD.encode(&spki),
-                "order_id": format!("certhub-{}", random_hex(8)),
-                "validation_level": "DV",
-                "origin_certificate_id": input.old_certificate_id.filter(|s| !s.is_empty()),
-                "contact_email": input.contact_email,
-                "delete_dns_auto_record": input.delete_dns_auto_record.unwrap_or(false),
-                "csr_key_password": input.csr_key_password.filter(|s| !s.is_empty()).and_then(|p| self.seal_secret(&id, &p)),
-            }),
+            extra: CertExtra {
+                challenge: Some(dv),
+                family: Some(family.as_str().into()),
+                spki: Some(base64::engine::general_purpose::STANDARD.encode(&spki)),
+                order_id: Some(format!("certhub-{}", random_hex(8))),
+                validation_level: Some(ValidationLevel::Dv),
+                origin_certificate_id: input.old_certificate_id.filter(|s| !s.is_empty()),
+                contact_email: input.contact_email,
+                delete_dns_auto_record: input.delete_dns_auto_record.unwrap_or(false),
+                csr_key_password: input.csr_key_password.filter(|s| !s.is_empty()).and_then(|p| self.seal_secret(&id, &p)),
+                ..CertExtra::default()
+            },
             serial: None,
             revocation: None,
         };
@@ -185,17 +185,15 @@ impl Service {
     }
 }
 
-/// The record the owner publishes (or certhub publishes, for DNS_AUTO), as DescribeCertificate shows it.
-pub(crate) fn dv_auth_detail(method: Method, domain: &str) -> Value {
+/// A fresh record for the owner (or certhub, for DNS_AUTO) to publish for `domain`.
+pub(crate) fn challenge(method: Method, domain: &str) -> Challenge {
     let (key, value, path, sub, kind) = match method {
-        Method::File => (random_hex(16), format!("{}.{}", random_hex(16), ids::random_alnum(12).to_lowercase()), FILE_PATH, "", "FILE"),
-        Method::Dns | Method::DnsAuto => (DNS_LABEL.to_string(), ids::random_alnum(64).to_lowercase(), "", DNS_LABEL, "TXT"),
+        Method::File => {
+            (random_hex(16), format!("{}.{}", random_hex(16), ids::random_alnum(12).to_lowercase()), FILE_PATH, "", ChallengeKind::File)
+        }
+        Method::Dns | Method::DnsAuto => (DNS_LABEL.to_string(), ids::random_alnum(64).to_lowercase(), "", DNS_LABEL, ChallengeKind::Txt),
     };
-    json!({
-        "DvAuthKey": key, "DvAuthValue": value, "DvAuthDomain": domain, "DvAuthPath": path,
-        "DvAuthKeySubDomain": sub, "DvAuths": [{ "DvAuthKey": key, "DvAuthValue": value, "DvAuthDomain": domain,
-        "DvAuthPath": path, "DvAuthSubDomain": sub, "DvAuthVerifyType": kind }],
-    })
+    Challenge { domain: domain.to_string(), key, value, path: path.to_string(), sub_domain: sub.to_string(), kind }
 }
 
 pub(crate) fn system_log(caller: &Caller, id: &str, kind: &str, verb: &str) -> NewLog {

@@ -1,10 +1,9 @@
 //! Certificates the customer brings: upload, look up, list, modify, delete.
 
 use certhub_core::ids;
-use certhub_core::model::{CertQuery, CertRecord, CertStatus, CertType, Source, Tag};
+use certhub_core::model::{CaInfo, CertExtra, CertQuery, CertRecord, CertStatus, CertType, ChainEntry, Source, Tag};
 use certhub_pki::PkiError;
 use certhub_pki::parse::{self, ChainReport, KeyAlgorithm, ParsedCert};
-use serde_json::json;
 
 use crate::logs::log_row;
 use crate::{Caller, Service, ServiceError};
@@ -46,29 +45,25 @@ pub const MAX_ALIAS: usize = 200;
 /// Most tags on one certificate.
 pub const MAX_TAGS: usize = 50;
 
-fn ca_info(chain: &[ParsedCert]) -> serde_json::Value {
-    let fmt = certhub_core::clock::format_timestamp;
-    json!({
-        "algorithms": chain.iter().map(|c| c.key_algorithm.family()).collect::<Vec<_>>(),
-        "common_names": chain.iter().map(ParsedCert::display_name).collect::<Vec<_>>(),
-        "end_times": chain.iter().map(|c| fmt(c.not_after)).collect::<Vec<_>>(),
-    })
+fn ca_info(chain: &[ParsedCert]) -> CaInfo {
+    CaInfo {
+        algorithms: chain.iter().map(|c| c.key_algorithm.family().to_string()).collect(),
+        common_names: chain.iter().map(ParsedCert::display_name).collect(),
+        not_afters: chain.iter().map(|c| c.not_after).collect(),
+    }
 }
 
-fn chain_info(chain: &[ParsedCert]) -> serde_json::Value {
-    let fmt = certhub_core::clock::format_timestamp;
-    serde_json::Value::Array(
-        chain
-            .iter()
-            .map(|c| {
-                json!({ "Issuer": c.issuer_common_name.clone().unwrap_or_default(),
-                             "Subject": c.display_name(),
-                             "Fingerprint": c.sha1_fingerprint.to_ascii_lowercase(),
-                             "ValidFrom": fmt(c.not_before),
-                             "ValidTo": fmt(c.not_after) })
-            })
-            .collect(),
-    )
+fn chain_info(chain: &[ParsedCert]) -> Vec<ChainEntry> {
+    chain
+        .iter()
+        .map(|c| ChainEntry {
+            issuer: c.issuer_common_name.clone().unwrap_or_default(),
+            subject: c.display_name(),
+            fingerprint: c.sha1_fingerprint.to_ascii_lowercase(),
+            not_before: c.not_before,
+            not_after: c.not_after,
+        })
+        .collect()
 }
 
 fn validate_tags(tags: &[Tag]) -> Result<(), ServiceError> {
@@ -151,11 +146,12 @@ impl Service {
             allow_download: true,
             tags: input.tags,
             certificate_use: input.certificate_use.filter(|s| !s.is_empty()),
-            extra: json!({
-                "ca": if cert_type == CertType::Ca { ca_info(&chain) } else { json!(null) },
-                "chain": chain_info(&chain),
-                "key_password_custom": key.as_ref().is_some_and(|k| k.was_encrypted),
-            }),
+            extra: CertExtra {
+                ca: (cert_type == CertType::Ca).then(|| ca_info(&chain)),
+                chain: Some(chain_info(&chain)),
+                key_password_custom: key.as_ref().is_some_and(|k| k.was_encrypted),
+                ..CertExtra::default()
+            },
             serial: None,
             revocation: None,
         };

@@ -50,7 +50,7 @@ impl Service {
         };
         let key = self.store.certificate_key(owner_uin, &cert.id).await?;
         // The password the customer chose at application, else a fresh random one.
-        let chosen = cert.extra.get("csr_key_password").and_then(serde_json::Value::as_str).and_then(|s| self.open_secret(&cert.id, s));
+        let chosen = cert.extra.csr_key_password.as_deref().and_then(|s| self.open_secret(&cert.id, s));
         let password = chosen.unwrap_or_else(|| ids::random_alnum(16));
         let name = if cert.domain.is_empty() { cert.id.clone() } else { cert.domain.clone() };
         let bundle =

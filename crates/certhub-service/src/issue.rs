@@ -5,10 +5,9 @@
 use certhub_core::dcv::valid_domain;
 use certhub_core::ids;
 use certhub_core::model::CertRecord;
-use certhub_core::model::{CertStatus, CertType, Source};
+use certhub_core::model::{CertExtra, CertStatus, CertType, Source, ValidationLevel};
 use certhub_pki::ca::CaFamily;
 use certhub_pki::parse::{KeyAlgorithm, parse_csr};
-use serde_json::json;
 
 use crate::logs::log_row;
 use crate::{Caller, Service, ServiceError};
@@ -64,7 +63,7 @@ impl Service {
             allow_download: true,
             tags: Vec::new(),
             certificate_use: None,
-            extra: json!({ "family": family.as_str(), "validation_level": "DV" }),
+            extra: CertExtra { family: Some(family.as_str().into()), validation_level: Some(ValidationLevel::Dv), ..CertExtra::default() },
             serial: Some(issued.serial),
             revocation: None,
         };

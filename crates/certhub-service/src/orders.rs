@@ -4,9 +4,8 @@ use certhub_core::model::CertRecord;
 use certhub_core::model::{CertStatus, Source};
 use certhub_core::rules::{CANCELLABLE, WAITING};
 use certhub_core::store::Transition;
-use serde_json::Value;
 
-use crate::apply::{VALIDATE, dv_auth_detail};
+use crate::apply::{VALIDATE, challenge};
 use crate::logs::log_row;
 use crate::validation::method_of;
 use crate::{Caller, Service, ServiceError};
@@ -48,9 +47,9 @@ impl Service {
     /// Moves an order to cancelled (status 7) with its log row, then cleans up after it.
     async fn close_order(&self, caller: &Caller, cert: &CertRecord, close: &Close, lost_race: ServiceError) -> Result<(), ServiceError> {
         let mut extra = cert.extra.clone();
-        extra["audit_cancelled"] = Value::Bool(close.audit_cancelled);
+        extra.audit_cancelled = close.audit_cancelled;
         if !close.audit_cancelled {
-            extra["order_cancelled"] = Value::Bool(true);
+            extra.order_cancelled = true;
         }
         let log = log_row(caller, &cert.id, close.kind, close.verb);
         let now = self.now();
@@ -73,18 +72,18 @@ impl Service {
     /// ModifyCertificateResubmit: reopens an order whose review failed or was cancelled, with a fresh record to publish.
     pub async fn resubmit(&self, caller: &Caller, id: &str) -> Result<(), ServiceError> {
         let cert = self.certificate(caller, id).await?;
-        let audit_cancelled = cert.extra.get("audit_cancelled").and_then(Value::as_bool).unwrap_or(false);
+        let audit_cancelled = cert.extra.audit_cancelled;
         let reopenable = cert.status == CertStatus::Failed || (cert.status == CertStatus::Cancelled && audit_cancelled);
         // A failed reissue is retried with ReplaceCertificate, which re-marks the original.
-        let reissue = cert.extra.get("reissue_of").is_some_and(|v| !v.is_null());
+        let reissue = cert.extra.reissue_of.is_some();
         if cert.source == Source::Upload || !reopenable || reissue {
             return Err(ServiceError::StatusNotAllowResubmit);
         }
         let method = method_of(&cert);
         self.check_method(method, &cert.domain)?;
         let mut extra = cert.extra.clone();
-        extra["dv_auth_detail"] = dv_auth_detail(method, &cert.domain);
-        extra["audit_cancelled"] = Value::Bool(false);
+        extra.challenge = Some(challenge(method, &cert.domain));
+        extra.audit_cancelled = false;
         let now = self.now();
         let log = log_row(caller, id, "resubmit", "重新提交申请");
         let from = [CertStatus::Failed, CertStatus::Cancelled];

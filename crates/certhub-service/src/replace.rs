@@ -10,9 +10,8 @@ use certhub_core::model::{CertStatus, Source};
 use certhub_core::store::{Reissue, Transition};
 use certhub_pki::ca::CaFamily;
 use certhub_pki::parse::parse_csr;
-use serde_json::{Value, json};
 
-use crate::apply::{VALIDATE, dv_auth_detail, generate_key, system_log};
+use crate::apply::{VALIDATE, challenge, generate_key, system_log};
 use crate::issue::family_for;
 use crate::logs::log_row;
 use crate::{Caller, Service, ServiceError};
@@ -58,7 +57,7 @@ fn key_algorithm_name(family: CaFamily) -> &'static str {
 }
 
 fn reissues(c: &CertRecord) -> i64 {
-    c.extra.get("replace_count").and_then(Value::as_i64).unwrap_or(0)
+    c.extra.replace_count
 }
 
 impl Service {
@@ -85,18 +84,16 @@ impl Service {
         let (key_der, spki, family) = self.reissue_key(caller, &old, &input.csr, free).await?;
         let id = ids::certificate_id();
         let mut extra = old.extra.clone();
-        extra["dv_auth_detail"] = dv_auth_detail(method, &old.domain);
-        extra["family"] = json!(family.as_str());
-        extra["spki"] = json!(base64::engine::general_purpose::STANDARD.encode(&spki));
-        extra["reissue_of"] = json!(old.id);
-        extra["replace_reason"] = json!(input.reason.clone().unwrap_or_default());
-        extra["csr_key_password"] = json!(input.key_password.as_deref().filter(|s| !s.is_empty()).and_then(|p| self.seal_secret(&id, p)));
-        extra["delete_dns_auto_record"] = json!(false);
-        for stale in ["reissued_as", "reissuing_as", "replace_count", "audit_cancelled", "order_cancelled"] {
-            if let Some(o) = extra.as_object_mut() {
-                o.remove(stale);
-            }
-        }
+        extra.challenge = Some(challenge(method, &old.domain));
+        extra.family = Some(family.as_str().into());
+        extra.spki = Some(base64::engine::general_purpose::STANDARD.encode(&spki));
+        extra.reissue_of = Some(old.id.clone());
+        extra.replace_reason = Some(input.reason.clone().unwrap_or_default());
+        extra.csr_key_password = input.key_password.as_deref().filter(|s| !s.is_empty()).and_then(|p| self.seal_secret(&id, p));
+        extra.delete_dns_auto_record = false;
+        // The original's reissue bookkeeping does not carry over to the new order.
+        (extra.reissued_as, extra.reissuing_as, extra.replace_count) = (None, None, 0);
+        (extra.audit_cancelled, extra.order_cancelled) = (false, false);
         let record = CertRecord {
             id: id.clone(),
             status: CertStatus::Pending,
@@ -118,7 +115,7 @@ impl Service {
         // The original's status guard makes two concurrent reissues impossible; one transaction means a crash
         // leaves either both changes or neither (never an original stuck at 11 without its order).
         let mut old_extra = old.extra.clone();
-        old_extra["reissuing_as"] = json!(id);
+        old_extra.reissuing_as = Some(id.clone());
         let old_log = log_row(caller, &old.id, "replace", "重颁发");
         let mark = Transition {
             from: &[CertStatus::Issued],
@@ -163,10 +160,9 @@ impl Service {
         };
         match csr {
             CsrSource::Original => {
-                let family =
-                    old.extra.get("family").and_then(Value::as_str).and_then(CaFamily::parse).ok_or(ServiceError::InvalidStatus)?;
+                let family = old.extra.family.as_deref().and_then(CaFamily::parse).ok_or(ServiceError::InvalidStatus)?;
                 allowed(family, &old.key_algorithm)?;
-                let spki = old.extra.get("spki").and_then(Value::as_str).ok_or(ServiceError::InvalidStatus)?;
+                let spki = old.extra.spki.as_deref().ok_or(ServiceError::InvalidStatus)?;
                 let spki = base64::engine::general_purpose::STANDARD.decode(spki).map_err(|_| ServiceError::InvalidStatus)?;
                 let key = self.store.certificate_key(&caller.owner_uin, &old.id).await?;
                 Ok((key, spki, family))
@@ -206,7 +202,7 @@ impl Service {
 
     /// A reissue order that closed without issuing hands its original back to status 1.
     pub(crate) async fn release_original(&self, order: &CertRecord, now: i64) -> Result<(), ServiceError> {
-        if let Some(old) = order.extra.get("reissue_of").and_then(Value::as_str) {
+        if let Some(old) = order.extra.reissue_of.as_deref() {
             self.settle_original(&order.owner_uin, old, None, &Caller::system(&order.owner_uin), now).await?;
         }
         Ok(())
@@ -223,13 +219,11 @@ impl Service {
     ) -> Result<(), ServiceError> {
         let Some(old) = self.store.certificate(owner, old_id).await? else { return Ok(()) };
         let mut extra = old.extra.clone();
-        if let Some(o) = extra.as_object_mut() {
-            o.remove("reissuing_as");
-        }
+        extra.reissuing_as = None;
         let verb = match new_id {
             Some(new) => {
-                extra["reissued_as"] = json!(new);
-                extra["replace_count"] = json!(reissues(&old) + 1);
+                extra.reissued_as = Some(new.to_string());
+                extra.replace_count = reissues(&old) + 1;
                 "重颁发完成"
             }
             None => "重颁发取消",

@@ -6,13 +6,14 @@
 
 use certhub_core::StoreError;
 use certhub_core::dcv::Method;
-use certhub_core::model::{CertRecord, Job, NewLog, Revocation, RevokeRequest, RevokeRequestStatus};
+use certhub_core::model::{
+    CertExtra, CertRecord, Job, NewLog, Revocation, RevokeLetter, RevokeRequest, RevokeRequestStatus, ValidationLevel,
+};
 use certhub_core::model::{CertStatus, RevocationReason};
 use certhub_core::rules::Revocability;
 use certhub_core::store::Transition;
-use serde_json::{Value, json};
 
-use crate::apply::{FILE_PATH, dv_auth_detail, system_log};
+use crate::apply::{FILE_PATH, challenge, system_log};
 use crate::logs::log_row;
 use crate::validation::{JOB_LEASE, method_of, retry_delay};
 use crate::{Caller, Service, ServiceError};
@@ -79,10 +80,6 @@ pub fn reason_code(text: &str) -> RevocationReason {
     NAMES.iter().find(|(n, _)| t.contains(n)).map_or(R::Unspecified, |(_, c)| *c)
 }
 
-fn field(v: &Value, key: &str) -> String {
-    v.get(key).and_then(Value::as_str).unwrap_or_default().to_string()
-}
-
 impl Service {
     /// Checks that certhub can revoke `cert` now (`CertRecord::revocability`).
     fn revocable(&self, cert: &CertRecord) -> Result<(), ServiceError> {
@@ -101,23 +98,23 @@ impl Service {
         self.revocable(&cert)?;
         // The revocation proves control the same way the order did; DNS_AUTO publishes its own record.
         let method = method_of(&cert);
-        let detail = dv_auth_detail(method, &cert.domain);
+        let detail = challenge(method, &cert.domain);
         let mut extra = cert.extra.clone();
-        extra["dv_revoke_auth_detail"] = detail.clone();
-        extra["revoke_reason_text"] = json!(reason.unwrap_or_default());
-        extra["revoke_door"] = json!(Door::Tencent.as_str());
+        extra.revoke_challenge = Some(detail.clone());
+        extra.revoke_reason_text = Some(reason.unwrap_or_default().to_string());
+        extra.revoke_door = Some(Door::Tencent.as_str().to_string());
         let log = log_row(caller, id, "revoke", "申请吊销");
         self.enter_revoking(caller, id, CertStatus::Issued, &extra, &log).await?;
         if method == Method::DnsAuto
             && let Some(p) = &self.publisher
-            && let Err(e) = p.publish_txt(&crate::validation::txt_name(&cert.domain), &field(&detail, "DvAuthValue")).await
+            && let Err(e) = p.publish_txt(&crate::validation::txt_name(&cert.domain), &detail.value).await
         {
             tracing::warn!(cert = %id, error = %e, "publishing the revocation record failed; the customer may publish it");
         }
         Ok(vec![RevokeAuth {
             path: if method == Method::File { FILE_PATH.to_string() } else { String::new() },
-            key: field(&detail, "DvAuthKey"),
-            value: field(&detail, "DvAuthValue"),
+            key: detail.key.clone(),
+            value: detail.value.clone(),
             domain: cert.domain.clone(),
         }])
     }
@@ -150,11 +147,11 @@ impl Service {
     }
 
     /// What a revocation writes: the certificate's `extra` (reason text, door), its log row and the published revocation.
-    fn revocation_parts(&self, caller: &Caller, cert: &CertRecord, reason: &str, door: Door, now: i64) -> (Value, NewLog, Revocation) {
+    fn revocation_parts(&self, caller: &Caller, cert: &CertRecord, reason: &str, door: Door, now: i64) -> (CertExtra, NewLog, Revocation) {
         let revocation = Revocation { at: now, reason: reason_code(reason) };
         let mut extra = cert.extra.clone();
-        extra["revoke_reason_text"] = json!(reason);
-        extra["revoke_door"] = json!(door.as_str());
+        extra.revoke_reason_text = Some(reason.to_string());
+        extra.revoke_door = Some(door.as_str().to_string());
         let verb = format!("通过 {} 吊销 (原因: {}; RFC 5280 reason {})", door.as_str(), reason, revocation.reason.code());
         (extra, log_row(caller, &cert.id, "revoked", &verb), revocation)
     }
@@ -197,14 +194,14 @@ impl Service {
             self.store.end_job(job.id, "failed", "revocation validation timed out").await?;
             return Ok(false);
         }
-        // The validation engine checks orders by their `dv_auth_detail`: show it the revocation's record.
+        // The validation engine checks orders by their challenge: show it the revocation's record.
         let mut probe = cert.clone();
-        probe.extra["dv_auth_detail"] = cert.extra.get("dv_revoke_auth_detail").cloned().unwrap_or(Value::Null);
+        probe.extra.challenge = cert.extra.revoke_challenge.clone();
         if let Err(f) = self.check_domain(&probe).await {
             self.store.retry_job(job.id, now + retry_delay(job.attempts), &f.reason).await?;
             return Ok(false);
         }
-        let reason = field(&cert.extra, "revoke_reason_text");
+        let reason = cert.extra.revoke_reason_text.clone().unwrap_or_default();
         self.finish_revocation(&system, &cert, &[CertStatus::Revoking], &reason, Door::Tencent).await?;
         self.store.end_job(job.id, "done", "").await?;
         Ok(true)
@@ -215,23 +212,30 @@ impl Service {
     pub async fn upload_revoke_letter(&self, caller: &Caller, id: &str, kind: &str, letter: &[u8]) -> Result<(), ServiceError> {
         let cert = self.certificate(caller, id).await?;
         if cert.status != CertStatus::RevokeLetterPending {
-            let dv = cert.extra.get("validation_level").and_then(Value::as_str) == Some("DV");
+            let dv = cert.extra.validation_level == Some(ValidationLevel::Dv);
             return Err(if dv { ServiceError::LetterNotForDv } else { ServiceError::InvalidStatus });
         }
         let now = self.now();
         let mut extra = cert.extra.clone();
-        extra["revoke_letter"] = json!({
-            "type": kind,
-            "size": letter.len(),
-            "content": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, letter),
-            "uploaded_at": now,
+        extra.revoke_letter = Some(RevokeLetter {
+            kind: kind.to_string(),
+            size: i64::try_from(letter.len()).unwrap_or(i64::MAX),
+            content: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, letter),
+            uploaded_at: now,
         });
         let log = log_row(caller, id, "editRevokeLetter", "上传吊销确认函");
         self.enter_revoking(caller, id, CertStatus::RevokeLetterPending, &extra, &log).await
     }
 
     /// Status `from` → 9 with the revocation's `extra`, queueing the job that waits for its confirmation.
-    async fn enter_revoking(&self, caller: &Caller, id: &str, from: CertStatus, extra: &Value, log: &NewLog) -> Result<(), ServiceError> {
+    async fn enter_revoking(
+        &self,
+        caller: &Caller,
+        id: &str,
+        from: CertStatus,
+        extra: &CertExtra,
+        log: &NewLog,
+    ) -> Result<(), ServiceError> {
         let now = self.now();
         let t = Transition {
             from: &[from],

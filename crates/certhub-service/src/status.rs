@@ -17,7 +17,6 @@ use certhub_pki::ca::{CaFamily, KeySigner};
 use certhub_pki::crl::{self, CrlEntry, CrlInfo};
 use certhub_pki::ocsp::{self, CertId, CertStatus, HashAlg, Responder};
 use certhub_pki::parse::ParsedCert;
-use serde_json::Value;
 
 use crate::ocsp_cache::OcspCache;
 use crate::{Service, ServiceError};
@@ -270,7 +269,7 @@ impl Service {
         if let Some(serial) = &cert.serial {
             self.status.ocsp.remove(serial);
         }
-        let family = cert.extra.get("family").and_then(Value::as_str).and_then(CaFamily::parse);
+        let family = cert.extra.family.as_deref().and_then(CaFamily::parse);
         if let Some(family) = family {
             if let Err(e) = self.generate_crl(family, false).await {
                 tracing::error!(error = %e, family = family.as_str(), "CRL regeneration failed; the periodic refresh retries");

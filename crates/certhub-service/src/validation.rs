@@ -4,26 +4,23 @@
 
 use base64::Engine;
 use certhub_core::dcv::{DcvFailure, Method};
-use certhub_core::model::{CertRecord, Issued, Job, NewLog};
+use certhub_core::model::{CertRecord, Challenge, ChallengeKind, Issued, Job, NewLog};
 use certhub_core::model::{CertStatus, Source};
 use certhub_core::rules::WAITING;
 use certhub_core::store::Transition;
 use certhub_pki::ca::CaFamily;
-use serde::Serialize;
-use serde_json::Value;
 
 use crate::apply::{DNS_LABEL, VALIDATE, system_log};
 use crate::{Caller, Service, ServiceError};
 use certhub_core::profile;
 
-/// One domain's validation state, as CheckCertificateDomainVerification reports it.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "PascalCase")]
+/// One domain's validation state, checked now.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DomainCheck {
     /// The domain.
     pub domain: String,
-    /// DNS, FILE or DNS_AUTO.
-    pub verify_type: String,
+    /// How it is validated.
+    pub verify_type: Method,
     /// 1 passed, or the vendor's negative failure code.
     pub local_check: i64,
     /// 2 passed, -1 not passed.
@@ -38,17 +35,21 @@ pub struct DomainCheck {
     pub issued: bool,
 }
 
-fn dv_field(cert: &CertRecord, key: &str) -> String {
-    cert.extra.get("dv_auth_detail").and_then(|d| d.get(key)).and_then(Value::as_str).unwrap_or_default().to_string()
+/// The order's challenge; an order without one checks for nothing that can be found.
+fn challenge_of(cert: &CertRecord) -> Challenge {
+    cert.extra.challenge.clone().unwrap_or_else(|| Challenge {
+        domain: String::new(),
+        key: String::new(),
+        value: String::new(),
+        path: String::new(),
+        sub_domain: String::new(),
+        kind: ChallengeKind::Txt,
+    })
 }
 
 /// How the order proves its domain (FILE when unrecorded).
 pub(crate) fn method_of(cert: &CertRecord) -> Method {
     cert.verify_type.unwrap_or(Method::File)
-}
-
-fn flag(cert: &CertRecord, key: &str) -> bool {
-    cert.extra.get(key).and_then(Value::as_bool).unwrap_or(false)
 }
 
 /// How long a job stays leased to the worker that claimed it, seconds: longer than `scheduler::JOB_DEADLINE`, and short
@@ -136,7 +137,7 @@ impl Service {
     async fn publish_auto_record(&self, cert: &CertRecord, system: &Caller, now: i64) -> Result<Option<CertRecord>, DcvFailure> {
         let publisher =
             self.publisher.as_ref().ok_or_else(|| DcvFailure::not_found(Method::DnsAuto, "DNS_AUTO is not configured on this server"))?;
-        publisher.publish_txt(&txt_name(&cert.domain), &dv_field(cert, "DvAuthValue")).await?;
+        publisher.publish_txt(&txt_name(&cert.domain), &challenge_of(cert).value).await?;
         let log = system_log(system, &cert.id, "dns_auto", "自动添加DNS记录");
         let t = Transition {
             from: &[CertStatus::Pending],
@@ -157,11 +158,11 @@ impl Service {
 
     /// Removes a DNS_AUTO record when the order asked for it (or always, when `always`); failures are logged only.
     pub(crate) async fn remove_auto_record(&self, cert: &CertRecord, always: bool) {
-        if method_of(cert) != Method::DnsAuto || !(always || flag(cert, "delete_dns_auto_record")) {
+        if method_of(cert) != Method::DnsAuto || !(always || cert.extra.delete_dns_auto_record) {
             return;
         }
         if let Some(p) = &self.publisher
-            && let Err(e) = p.remove_txt(&txt_name(&cert.domain), &dv_field(cert, "DvAuthValue")).await
+            && let Err(e) = p.remove_txt(&txt_name(&cert.domain), &challenge_of(cert).value).await
         {
             tracing::warn!(cert = %cert.id, error = %e, "removing the DNS_AUTO record failed");
         }
@@ -170,7 +171,7 @@ impl Service {
     /// What follows an issuance: the DNS_AUTO record goes if asked, a reissued original returns to status 1.
     async fn after_issue(&self, cert: &CertRecord, system: &Caller, now: i64) -> Result<(), ServiceError> {
         self.remove_auto_record(cert, false).await;
-        if let Some(old) = cert.extra.get("reissue_of").and_then(Value::as_str) {
+        if let Some(old) = cert.extra.reissue_of.as_deref() {
             self.settle_original(&cert.owner_uin, old, Some(&cert.id), system, now).await?;
         }
         Ok(())
@@ -178,15 +179,15 @@ impl Service {
 
     /// The domain check: the challenge, then CAA.
     pub(crate) async fn check_domain(&self, cert: &CertRecord) -> Result<(), DcvFailure> {
-        let domain = dv_field(cert, "DvAuthDomain");
+        let ch = challenge_of(cert);
         match method_of(cert) {
             Method::File => {
-                let path = format!("{}{}", dv_field(cert, "DvAuthPath"), dv_field(cert, "DvAuthKey"));
-                self.validator.check_file(&domain, &path, &dv_field(cert, "DvAuthValue")).await?;
+                let path = format!("{}{}", ch.path, ch.key);
+                self.validator.check_file(&ch.domain, &path, &ch.value).await?;
             }
-            Method::Dns | Method::DnsAuto => self.validator.check_txt(&txt_name(&domain), &dv_field(cert, "DvAuthValue")).await?,
+            Method::Dns | Method::DnsAuto => self.validator.check_txt(&txt_name(&ch.domain), &ch.value).await?,
         }
-        self.validator.check_caa(&domain).await
+        self.validator.check_caa(&ch.domain).await
     }
 
     /// Moves a waiting order to review-failed (status 2).
@@ -200,11 +201,11 @@ impl Service {
     }
 
     async fn issue_pending(&self, cert: &CertRecord, now: i64) -> Result<Issued, ServiceError> {
-        let family = cert.extra.get("family").and_then(Value::as_str).and_then(CaFamily::parse).unwrap_or(CaFamily::Rsa2048);
+        let family = cert.extra.family.as_deref().and_then(CaFamily::parse).unwrap_or(CaFamily::Rsa2048);
         let spki = cert
             .extra
-            .get("spki")
-            .and_then(Value::as_str)
+            .spki
+            .as_deref()
             .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
             .ok_or_else(|| ServiceError::Export("pending order has no public key".into()))?;
         // The order's product sets the lifetime; an order without one is the free product.
@@ -252,7 +253,7 @@ impl Service {
             };
             DomainCheck {
                 domain: domain.to_string(),
-                verify_type: method_of(&cert).as_str().to_string(),
+                verify_type: method_of(&cert),
                 local_check,
                 ca_check,
                 local_check_fail_reason: reason,

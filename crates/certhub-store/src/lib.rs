@@ -2,6 +2,7 @@
 
 pub mod cipher;
 mod codes;
+mod legacy;
 pub mod private_fs;
 mod query;
 mod schema;

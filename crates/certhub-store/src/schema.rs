@@ -1,8 +1,32 @@
 //! Migrations, applied in order and recorded in `schema_migrations`. Each is
-//! written once with `BLOB_TYPE` and `SERIAL_KEY` placeholders that `for_backend`
-//! fills in for SQLite or PostgreSQL.
+//! SQL written once with `BLOB_TYPE` and `SERIAL_KEY` placeholders that `for_backend`
+//! fills in for SQLite or PostgreSQL, or a rewrite of rows that SQL cannot express
+//! on both backends alike (run in Rust, in the same transaction).
 
-/// The migrations, in order.
+/// One migration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// SQL statements separated by `;`.
+    Sql(String),
+    /// Every certificate's `extra` document rewritten from the first release's shape as a `CertExtra` (`legacy::convert`).
+    TypedExtra,
+}
+
+impl Step {
+    /// The SQL of a SQL step.
+    #[cfg(test)]
+    pub fn sql(&self) -> Option<&str> {
+        match self {
+            Step::Sql(s) => Some(s),
+            Step::TypedExtra => None,
+        }
+    }
+}
+
+/// Where a rewrite step stands among the SQL migrations (its version is its position + 1).
+const TYPED_EXTRA_AT: usize = 9;
+
+/// The SQL migrations, in order; `TYPED_EXTRA_AT` counts among them.
 const MIGRATIONS: &[&str] = &[
     r#"
 CREATE TABLE accounts (
@@ -180,9 +204,11 @@ CREATE UNIQUE INDEX IF NOT EXISTS revoke_requests_one_pending ON revoke_requests
 ];
 
 /// The migrations with the backend's types: `postgres` or SQLite otherwise.
-pub fn for_backend(postgres: bool) -> Vec<String> {
+pub fn for_backend(postgres: bool) -> Vec<Step> {
     let (blob, serial) = if postgres { ("BYTEA", "BIGSERIAL PRIMARY KEY") } else { ("BLOB", "INTEGER PRIMARY KEY AUTOINCREMENT") };
-    MIGRATIONS.iter().map(|m| m.replace("BLOB_TYPE", blob).replace("SERIAL_KEY", serial)).collect()
+    let mut steps: Vec<Step> = MIGRATIONS.iter().map(|m| Step::Sql(m.replace("BLOB_TYPE", blob).replace("SERIAL_KEY", serial))).collect();
+    steps.insert(TYPED_EXTRA_AT - 1, Step::TypedExtra);
+    steps
 }
 
 /// Splits a migration into statements (our migrations hold no `;` inside literals).
@@ -200,6 +226,28 @@ mod tests {
 
     use crate::{KeyCipher, SqlStore};
 
+    /// Applies `steps` (SQL, as an older release did) through the raw connection `$raw`, records their versions,
+    /// and adds the account `100` the old rows belong to.
+    macro_rules! old_database {
+        ($raw:expr, $steps:expr) => {{
+            sqlx::query("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY)").execute(&mut $raw).await.expect("versions");
+            for (i, m) in $steps.iter().enumerate() {
+                for stmt in super::statements(m.sql().expect("an older release's migrations are SQL")) {
+                    sqlx::query(stmt).execute(&mut $raw).await.expect(stmt);
+                }
+                sqlx::query("INSERT INTO schema_migrations (version) VALUES ($1)")
+                    .bind(i as i64 + 1)
+                    .execute(&mut $raw)
+                    .await
+                    .expect("version");
+            }
+            sqlx::query("INSERT INTO accounts (uin, app_id, name, created_at) VALUES ('100', 1, 'old', 0)")
+                .execute(&mut $raw)
+                .await
+                .expect("account");
+        }};
+    }
+
     /// A database made before the `revocations` table, holding a revoked certificate, is back-filled on upgrade.
     #[tokio::test]
     async fn the_upgrade_back_fills_revocations_from_revoked_certificates() {
@@ -207,19 +255,12 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("dir");
         let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
         let migrations = super::for_backend(false);
-        let before = migrations.iter().position(|m| m.contains("CREATE TABLE revocations")).expect("the revocations migration");
+        let before = migrations
+            .iter()
+            .position(|m| m.sql().is_some_and(|s| s.contains("CREATE TABLE revocations")))
+            .expect("the revocations migration");
         let mut raw = sqlx::SqliteConnection::connect(&url).await.expect("raw");
-        sqlx::query("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY)").execute(&mut raw).await.expect("versions");
-        for (i, m) in migrations[..before].iter().enumerate() {
-            for stmt in super::statements(m) {
-                sqlx::query(stmt).execute(&mut raw).await.expect(stmt);
-            }
-            sqlx::query("INSERT INTO schema_migrations (version) VALUES ($1)").bind(i as i64 + 1).execute(&mut raw).await.expect("version");
-        }
-        sqlx::query("INSERT INTO accounts (uin, app_id, name, created_at) VALUES ('100', 1, 'old', 0)")
-            .execute(&mut raw)
-            .await
-            .expect("account");
+        old_database!(raw, &migrations[..before]);
         for (id, serial, revoked_at) in [("old1", "5e01", Some(77)), ("old2", "5e02", None)] {
             sqlx::query(
                 "INSERT INTO certificates (id, owner_uin, project_id, alias, source, cert_type, product_name, domain, sans, status, \
@@ -254,5 +295,129 @@ mod tests {
         assert_eq!(store.revoked_serials("ecdsa-p256").await.expect("list").len(), 1);
         store.close().await;
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// Builds a database as the first release left it (every SQL migration before the typed `extra`), holding an
+    /// upload and a reissued DV order whose `extra` documents have that release's shape.
+    macro_rules! first_release_db {
+        ($conn:ty, $url:expr, $postgres:expr) => {{
+            let mut raw = <$conn>::connect($url).await.expect("raw");
+            old_database!(raw, &super::for_backend($postgres)[..super::TYPED_EXTRA_AT - 1]);
+            for (id, source, status, verify, extra) in [("up000001", "upload", 1, None, UPLOAD_EXTRA), ("dv000001", "certhub", 9, Some("FILE"), ORDER_EXTRA)] {
+                sqlx::query(
+                    "INSERT INTO certificates (id, owner_uin, project_id, alias, source, cert_type, product_name, domain, sans, status, \
+                     status_msg, verify_type, insert_time, key_algorithm, is_sm, has_key, ignore_notice, allow_download, tags, extra, seq) \
+                     VALUES ($1, '100', 0, '', $2, 'SVR', '', 'old.example', '[\"old.example\"]', $3, '', $4, 0, 'RSA 2048', 0, 1, 0, 1, \
+                     '[]', $5, 0)",
+                )
+                .bind(id)
+                .bind(source)
+                .bind(status as i64)
+                .bind(verify)
+                .bind(extra)
+                .execute(&mut raw)
+                .await
+                .expect("certificate");
+            }
+            sqlx::query("INSERT INTO revoke_requests (owner_uin, cert_id, status, comments, requester, processor_comment, created_at, updated_at) \
+                         VALUES ('100', 'dv000001', 'approved', '', 'k', '', 0, 0)")
+                .execute(&mut raw)
+                .await
+                .expect("request");
+        }};
+    }
+
+    /// An upload's `extra` as the first release wrote it.
+    const UPLOAD_EXTRA: &str = r#"{"ca":null,"chain":[{"Fingerprint":"ab12","Issuer":"Old Root","Subject":"old.example",
+        "ValidFrom":"2024-01-01 08:00:00","ValidTo":"2030-01-01 08:00:00"}],"key_password_custom":true}"#;
+    /// A reissued DV order being revoked, as the first release wrote it.
+    const ORDER_EXTRA: &str = r#"{"csr_key_password":null,"delete_dns_auto_record":false,"family":"rsa-2048",
+        "dv_auth_detail":{"DvAuthDomain":"old.example","DvAuthKey":"f1","DvAuthKeySubDomain":"","DvAuthPath":"/.well-known/pki-validation/",
+        "DvAuthValue":"v1","DvAuths":[{"DvAuthDomain":"old.example","DvAuthKey":"f1","DvAuthPath":"/.well-known/pki-validation/",
+        "DvAuthSubDomain":"","DvAuthValue":"v1","DvAuthVerifyType":"FILE"}]},
+        "dv_revoke_auth_detail":{"DvAuthDomain":"old.example","DvAuthKey":"_dnsauth","DvAuthKeySubDomain":"_dnsauth","DvAuthPath":"",
+        "DvAuthValue":"r1","DvAuths":[{"DvAuthVerifyType":"TXT"}]},"order_id":"certhub-00ff","origin_certificate_id":null,
+        "reissue_of":"orig0001","replace_count":1,"revoke_door":"tencent","revoke_reason_text":"keyCompromise","spki":"AAAA",
+        "validation_level":"DV"}"#;
+
+    /// What the upgraded store reads of the two records.
+    async fn check_upgraded(store: &SqlStore) {
+        use certhub_core::model::{CertStatus, ChainEntry, Challenge, ChallengeKind, RevokeRequestStatus, Source, ValidationLevel};
+        let up = store.certificate("100", "up000001").await.expect("read").expect("upload");
+        assert_eq!((up.source, up.status, up.verify_type), (Source::Upload, CertStatus::Issued, None));
+        assert!(up.extra.key_password_custom && up.extra.ca.is_none());
+        let entry = ChainEntry {
+            issuer: "Old Root".into(),
+            subject: "old.example".into(),
+            fingerprint: "ab12".into(),
+            not_before: 1_704_067_200,
+            not_after: 1_893_456_000,
+        };
+        assert_eq!(up.extra.chain, Some(vec![entry]));
+        let dv = store.certificate("100", "dv000001").await.expect("read").expect("order");
+        assert_eq!((dv.source, dv.status, dv.verify_type), (Source::Certhub, CertStatus::Revoking, Some(certhub_core::dcv::Method::File)));
+        let x = &dv.extra;
+        assert_eq!((x.family.as_deref(), x.spki.as_deref(), x.order_id.as_deref()), (Some("rsa-2048"), Some("AAAA"), Some("certhub-00ff")));
+        assert_eq!((x.validation_level, x.reissue_of.as_deref(), x.replace_count), (Some(ValidationLevel::Dv), Some("orig0001"), 1));
+        assert_eq!((x.revoke_door.as_deref(), x.revoke_reason_text.as_deref()), (Some("tencent"), Some("keyCompromise")));
+        let file = Challenge {
+            domain: "old.example".into(),
+            key: "f1".into(),
+            value: "v1".into(),
+            path: "/.well-known/pki-validation/".into(),
+            sub_domain: String::new(),
+            kind: ChallengeKind::File,
+        };
+        assert_eq!(x.challenge, Some(file));
+        let txt = x.revoke_challenge.as_ref().expect("revocation challenge");
+        assert_eq!(
+            (txt.key.as_str(), txt.sub_domain.as_str(), txt.value.as_str(), txt.kind),
+            ("_dnsauth", "_dnsauth", "r1", ChallengeKind::Txt)
+        );
+        let requests = store.revoke_requests(Some(RevokeRequestStatus::Approved)).await.expect("requests");
+        assert_eq!(requests.len(), 1);
+    }
+
+    /// A SQLite database of the first release reads as typed records after the upgrade, and reopening changes nothing.
+    #[tokio::test]
+    async fn the_upgrade_types_the_first_releases_extra_on_sqlite() {
+        let dir = std::env::temp_dir().join(format!("certhub-extra-{}", certhub_core::ids::random_alnum(10)));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
+        first_release_db!(sqlx::SqliteConnection, &url, false);
+        let cipher = Arc::new(KeyCipher::from_bytes(&[4u8; 32]).expect("cipher"));
+        let store = SqlStore::connect(&url, cipher.clone()).await.expect("upgrade");
+        check_upgraded(&store).await;
+        store.close().await;
+        let again = SqlStore::connect(&url, cipher).await.expect("reopen");
+        check_upgraded(&again).await;
+        again.close().await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// The same on PostgreSQL (`CERTHUB_TEST_PG_URL`; skipped when unreachable, unless `CI=true`).
+    #[tokio::test]
+    async fn the_upgrade_types_the_first_releases_extra_on_postgres() {
+        let base = std::env::var("CERTHUB_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+        let mut admin = match sqlx::PgConnection::connect(&base).await {
+            Ok(c) => c,
+            Err(e) if !ci => {
+                eprintln!("SKIPPED: PostgreSQL unreachable at {base}: {e}");
+                return;
+            }
+            Err(e) => panic!("PostgreSQL is required under CI=true but unreachable at {base}: {e}"),
+        };
+        let db = format!("certhub_extra_{}", certhub_core::ids::random_alnum(10).to_lowercase());
+        sqlx::query(&format!("CREATE DATABASE {db}")).execute(&mut admin).await.expect("create database");
+        let url = match base.rsplit_once('/') {
+            Some((prefix, _)) => format!("{prefix}/{db}"),
+            None => panic!("bad URL {base}"),
+        };
+        first_release_db!(sqlx::PgConnection, &url, true);
+        let store = SqlStore::connect(&url, Arc::new(KeyCipher::from_bytes(&[4u8; 32]).expect("cipher"))).await.expect("upgrade");
+        check_upgraded(&store).await;
+        store.close().await;
+        let _ = sqlx::query(&format!("DROP DATABASE {db} WITH (FORCE)")).execute(&mut admin).await;
     }
 }

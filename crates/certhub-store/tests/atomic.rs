@@ -42,7 +42,7 @@ fn cert(id: &str, owner: &str, status: CertStatus, t: i64) -> CertRecord {
         allow_download: true,
         tags: Vec::<Tag>::new(),
         certificate_use: None,
-        extra: serde_json::json!({}),
+        extra: Default::default(),
         serial: Some(format!("5e{id}")),
         revocation: None,
     }

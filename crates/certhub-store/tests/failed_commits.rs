@@ -43,7 +43,7 @@ fn cert(id: &str, owner: &str, pad: usize) -> CertRecord {
         allow_download: true,
         tags: vec![],
         certificate_use: None,
-        extra: serde_json::json!({}),
+        extra: Default::default(),
         serial: None,
         revocation: None,
     }

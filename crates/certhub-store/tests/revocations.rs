@@ -39,7 +39,7 @@ fn ours(id: &str, owner: &str, serial: &str) -> CertRecord {
         allow_download: true,
         tags: vec![],
         certificate_use: None,
-        extra: serde_json::json!({"family": "ecdsa-p256"}),
+        extra: certhub_core::model::CertExtra { family: Some("ecdsa-p256".into()), ..Default::default() },
         serial: Some(serial.into()),
         revocation: None,
     }

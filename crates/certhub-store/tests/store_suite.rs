@@ -45,7 +45,7 @@ fn cert(id: &str, owner: &str, domain: &str, t: i64) -> CertRecord {
         allow_download: true,
         tags: vec![Tag { tag_key: "env".into(), tag_value: if t % 2 == 0 { "prod".into() } else { "dev".into() } }],
         certificate_use: None,
-        extra: serde_json::json!({"k": 1}),
+        extra: certhub_core::model::CertExtra { order_id: Some("k".into()), ..Default::default() },
         serial: None,
         revocation: None,
     }
@@ -245,7 +245,7 @@ async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_
     store.end_job(again[0].id, "done", "").await.expect("end");
     assert!(store.claim_jobs("validate", now + 10_000, 30, 10).await.expect("claim").is_empty(), "ended");
     // A guarded change that matches moves the status, replaces extra, logs and queues its job at once.
-    let patched = serde_json::json!({"revoke_reason": "keyCompromise"});
+    let patched = certhub_core::model::CertExtra { revoke_reason_text: Some("keyCompromise".into()), ..Default::default() };
     let revoking = log("pend0001", "revoke");
     let t = Transition {
         from: &[CertStatus::Issued],
@@ -268,7 +268,7 @@ async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_
     let mut ours = cert("ours0001", &a.uin, "ours.example.com", now);
     ours.source = Source::Certhub;
     ours.serial = Some("7fa1".into());
-    ours.extra = serde_json::json!({"family": "ecdsa-p256"});
+    ours.extra = certhub_core::model::CertExtra { family: Some("ecdsa-p256".into()), ..Default::default() };
     store.insert_certificate(&ours, None, &log("ours0001", "issued"), now).await.expect("ours");
     let good = store.serial_status("ecdsa-p256", "7fa1").await.expect("status").expect("known");
     assert_eq!((good.not_after, good.revocation), (now + 86_400 * 90, None));

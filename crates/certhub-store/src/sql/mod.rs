@@ -21,7 +21,6 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 use crate::cipher::KeyCipher;
 use crate::query::{self, Arg};
-use crate::schema;
 
 #[macro_use]
 mod rows;
@@ -65,6 +64,7 @@ macro_rules! with_pool {
 
 mod accounts;
 mod lifecycle;
+mod migrate;
 mod replay;
 mod revocation;
 
@@ -128,36 +128,6 @@ impl SqlStore {
             r.pool.close().await;
         }
         with_pool!(self, p => { p.close().await })
-    }
-
-    async fn migrate(&self) -> Result<(), StoreError> {
-        let migrations = schema::for_backend(matches!(self.pool, Pool::Postgres(_)));
-        with_pool!(self, p => {
-            let _writer = self.writer().await;
-            let mut tx = Tx::begin(p).await.map_err(db)?;
-            if let Pool::Postgres(_) = &self.pool {
-                // Several nodes may start at once: one migrates, the others wait.
-                sqlx::query("SELECT pg_advisory_xact_lock(7311001)").execute(&mut *tx).await.map_err(db)?;
-            }
-            sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY)")
-                .execute(&mut *tx).await.map_err(db)?;
-            let done: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
-                .fetch_one(&mut *tx).await.map_err(db)?;
-            let done = done.unwrap_or(0);
-            for (i, m) in migrations.iter().enumerate() {
-                let version = i as i64 + 1;
-                if version <= done {
-                    continue;
-                }
-                for stmt in schema::statements(m) {
-                    sqlx::query(stmt).execute(&mut *tx).await.map_err(db)?;
-                }
-                sqlx::query("INSERT INTO schema_migrations (version) VALUES ($1)")
-                    .bind(version).execute(&mut *tx).await.map_err(db)?;
-            }
-            tx.commit().await.map_err(db)?;
-            Ok(())
-        })
     }
 
     /// A certificate insert with its key sealed, ready to wait in a group commit.

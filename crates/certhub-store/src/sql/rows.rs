@@ -66,7 +66,7 @@ macro_rules! cert_from_row {
             allow_download: row.try_get::<i64, _>("allow_download").map_err(db)? != 0,
             tags: serde_json::from_str::<Vec<Tag>>(&tags).map_err(|e| StoreError::Corrupt(e.to_string()))?,
             certificate_use: row.try_get("certificate_use").map_err(db)?,
-            extra: serde_json::from_str(&extra).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            extra: serde_json::from_str::<certhub_core::model::CertExtra>(&extra).map_err(|e| StoreError::Corrupt(e.to_string()))?,
             serial: row.try_get("serial").map_err(db)?,
             revocation: match (
                 row.try_get::<Option<i64>, _>("revoked_at").map_err(db)?,
@@ -153,9 +153,7 @@ macro_rules! insert_cert_rows {
         .bind(next_seq())
         .bind(&c.serial)
         // The issuing CA of certhub's own certificates, for OCSP and CRL lookups.
-        .bind(
-            c.extra.get("family").and_then(|f| f.as_str()).filter(|_| c.source == certhub_core::model::Source::Certhub).map(str::to_string),
-        )
+        .bind(c.extra.family.clone().filter(|_| c.source == certhub_core::model::Source::Certhub))
         .execute(&mut *$tx)
         .await
         .map_err(db)?;

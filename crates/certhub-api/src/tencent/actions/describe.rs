@@ -106,9 +106,9 @@ fn summary(c: &CertRecord) -> CertificateSummary {
         cert_end_time: view::time(c.not_after),
         validity_period: view::validity_months(c),
         insert_time: view::time(Some(c.insert_time)),
-        order_id: c.extra.get("order_id").and_then(Value::as_str).map(str::to_string),
+        order_id: c.extra.order_id.clone(),
         certificate_extra: Some(view::extra(c)),
-        dv_auth_detail: c.extra.get("dv_auth_detail").cloned().filter(|v| !v.is_null()),
+        dv_auth_detail: view::dv_auth_detail(c),
         vulnerability_report: None,
         certificate_id: Some(c.id.clone()),
         status_name: Some(view::status_label(c)),
@@ -244,8 +244,8 @@ pub async fn describe_certificate_detail(
         cert_fingerprint: c.fingerprint.clone(),
         encrypt_cert_fingerprint: None,
         encrypt_algorithm: Some(c.key_algorithm.clone()),
-        cert_chain_info: c.extra.get("chain").cloned(),
+        cert_chain_info: view::chain_info(&c),
         domain_type: Some(domain_type(&c.sans)),
-        cert_type: c.extra.get("validation_level").and_then(Value::as_str).map(str::to_string),
+        cert_type: view::validation_level(&c),
     })
 }

@@ -332,7 +332,7 @@ pub async fn describe_certificates(ctx: &Ctx, req: DescribeCertificatesRequest) 
                 allow_download: c.allow_download,
                 is_dnspod_resolve: false,
                 is_package: false,
-                key_password_custom_flag: c.extra.get("key_password_custom").and_then(Value::as_bool).unwrap_or(false),
+                key_password_custom_flag: c.extra.key_password_custom,
                 support_download_type: view::download_types(c),
                 cert_revoked_time: c.revocation.map(|r| certhub_core::clock::format_timestamp(r.at)),
                 hosting_resource_types: Vec::new(),

@@ -2,7 +2,6 @@
 //! ModifyCertificateResubmit, CheckCertificateDomainVerification, ReplaceCertificate.
 
 use certhub_service::replace::{CsrSource, ReplaceInput};
-use certhub_service::validation::DomainCheck;
 use serde::{Deserialize, Serialize};
 
 use super::{Ctx, required};
@@ -53,12 +52,34 @@ pub async fn modify_certificate_resubmit(ctx: &Ctx, req: CertificateIdRequest) -
     Ok(CertificateIdResponse { certificate_id: req.certificate_id })
 }
 
+/// DomainValidationResult: one domain's validation state.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DomainValidationResult {
+    /// The domain.
+    pub domain: String,
+    /// DNS, FILE or DNS_AUTO.
+    pub verify_type: String,
+    /// 1 passed, or the vendor's negative failure code.
+    pub local_check: i64,
+    /// 2 passed, -1 not passed.
+    pub ca_check: i64,
+    /// Why the check failed ("" when it passed).
+    pub local_check_fail_reason: String,
+    /// What was found instead.
+    pub check_value: Vec<String>,
+    /// Whether the check was refused for frequency.
+    pub frequently: bool,
+    /// Whether the certificate is issued.
+    pub issued: bool,
+}
+
 /// CheckCertificateDomainVerification response.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CheckCertificateDomainVerificationResponse {
     /// One result per domain.
-    pub verification_results: Vec<DomainCheck>,
+    pub verification_results: Vec<DomainValidationResult>,
 }
 
 /// Checks the domain validation of an order now.
@@ -67,7 +88,20 @@ pub async fn check_certificate_domain_verification(
     req: CertificateIdRequest,
 ) -> Result<CheckCertificateDomainVerificationResponse, ApiError> {
     required("CertificateId", &req.certificate_id)?;
-    let verification_results = ctx.service.check_verification(&ctx.caller, &req.certificate_id).await?;
+    let checks = ctx.service.check_verification(&ctx.caller, &req.certificate_id).await?;
+    let verification_results = checks
+        .into_iter()
+        .map(|c| DomainValidationResult {
+            domain: c.domain,
+            verify_type: crate::tencent::vocab::method_name(c.verify_type).into(),
+            local_check: c.local_check,
+            ca_check: c.ca_check,
+            local_check_fail_reason: c.local_check_fail_reason,
+            check_value: c.check_value,
+            frequently: c.frequently,
+            issued: c.issued,
+        })
+        .collect();
     Ok(CheckCertificateDomainVerificationResponse { verification_results })
 }
 

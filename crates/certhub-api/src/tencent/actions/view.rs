@@ -2,9 +2,9 @@
 //! DescribeCertificate, DescribeCertificateDetail and DescribeCertificates views).
 
 use certhub_core::clock::format_timestamp;
-use certhub_core::model::{CertRecord, CertType, Tag};
+use certhub_core::model::{CertRecord, CertType, ChainEntry, Challenge, ChallengeKind, Tag, ValidationLevel};
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// CertificateExtra.
 #[derive(Debug, Serialize)]
@@ -66,15 +66,15 @@ pub fn validity_months(c: &CertRecord) -> Option<String> {
 
 /// CertificateExtra of a record.
 pub fn extra(c: &CertRecord) -> CertificateExtra {
-    let get = |k: &str| c.extra.get(k).and_then(Value::as_str).map(str::to_string);
+    let x = &c.extra;
     CertificateExtra {
         domain_number: c.sans.len().max(1).to_string(),
-        origin_certificate_id: get("origin_certificate_id"),
-        replaced_by: get("reissue_of"),
-        replaced_for: get("reissued_as").or_else(|| get("reissuing_as")),
-        renew_order: get("renew_order"),
+        origin_certificate_id: x.origin_certificate_id.clone(),
+        replaced_by: x.reissue_of.clone(),
+        replaced_for: x.reissued_as.clone().or_else(|| x.reissuing_as.clone()),
+        renew_order: x.renew_order.clone(),
         sm_cert: i64::from(c.is_sm),
-        company_type: c.extra.get("company_type").and_then(Value::as_i64),
+        company_type: x.company_type,
     }
 }
 
@@ -88,17 +88,12 @@ pub fn time(t: Option<i64>) -> Option<String> {
     t.map(format_timestamp)
 }
 
-/// The `ca` block of `extra` as (algorithms, names, end times); empty unless a CA certificate.
+/// An uploaded CA certificate's chain as (algorithms, names, end times); empty unless a CA certificate.
 pub fn ca_lists(c: &CertRecord) -> (Vec<String>, Vec<String>, Vec<String>) {
-    let list = |k: &str| -> Vec<String> {
-        c.extra
-            .get("ca")
-            .and_then(|ca| ca.get(k))
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
-            .unwrap_or_default()
-    };
-    (list("algorithms"), list("common_names"), list("end_times"))
+    match &c.extra.ca {
+        Some(ca) => (ca.algorithms.clone(), ca.common_names.clone(), ca.not_afters.iter().copied().map(format_timestamp).collect()),
+        None => Default::default(),
+    }
 }
 
 /// Every name, primary first.
@@ -137,5 +132,44 @@ pub fn product_name(c: &CertRecord) -> Option<String> {
 
 /// DvRevokeAuthDetail: the revocation's validation record (DvAuths shape), once a revocation was asked for.
 pub fn revoke_auths(c: &CertRecord) -> Vec<Value> {
-    c.extra.get("dv_revoke_auth_detail").and_then(|d| d.get("DvAuths")).and_then(Value::as_array).cloned().unwrap_or_default()
+    c.extra.revoke_challenge.as_ref().map(|ch| vec![dv_auth(ch)]).unwrap_or_default()
+}
+
+/// One DvAuths entry.
+fn dv_auth(ch: &Challenge) -> Value {
+    let kind = match ch.kind {
+        ChallengeKind::Txt => "TXT",
+        ChallengeKind::File => "FILE",
+    };
+    json!({ "DvAuthKey": ch.key, "DvAuthValue": ch.value, "DvAuthDomain": ch.domain, "DvAuthPath": ch.path,
+            "DvAuthSubDomain": ch.sub_domain, "DvAuthVerifyType": kind })
+}
+
+/// DvAuthDetail: the order's validation record, once as the legacy single fields and once in DvAuths.
+pub fn dv_auth_detail(c: &CertRecord) -> Option<Value> {
+    c.extra.challenge.as_ref().map(|ch| {
+        json!({ "DvAuthKey": ch.key, "DvAuthValue": ch.value, "DvAuthDomain": ch.domain, "DvAuthPath": ch.path,
+                "DvAuthKeySubDomain": ch.sub_domain, "DvAuths": [dv_auth(ch)] })
+    })
+}
+
+/// CertChainInfo: an upload's chain, leaf first.
+pub fn chain_info(c: &CertRecord) -> Option<Value> {
+    let entry = |e: &ChainEntry| {
+        json!({ "Issuer": e.issuer, "Subject": e.subject, "Fingerprint": e.fingerprint,
+                "ValidFrom": format_timestamp(e.not_before), "ValidTo": format_timestamp(e.not_after) })
+    };
+    c.extra.chain.as_ref().map(|chain| Value::Array(chain.iter().map(entry).collect()))
+}
+
+/// The validation level as the vendor writes it (`DV`, `OV`, `EV`).
+pub fn validation_level(c: &CertRecord) -> Option<String> {
+    c.extra.validation_level.map(|l| {
+        match l {
+            ValidationLevel::Dv => "DV",
+            ValidationLevel::Ov => "OV",
+            ValidationLevel::Ev => "EV",
+        }
+        .to_string()
+    })
 }
