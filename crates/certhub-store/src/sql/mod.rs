@@ -49,8 +49,8 @@ pub struct SqlStore {
     write_lock: Option<Arc<tokio::sync::Mutex<()>>>,
     /// SQLite certificate inserts, committed many to a transaction (see `group`).
     group: Option<GroupCommit>,
-    /// SQLite signature records: their own connections and group-committed claims (see `replay`).
-    replay: Option<replay::SqliteClaims>,
+    /// Signature records: their own connections (see `replay`).
+    claims: replay::Claims,
 }
 
 /// Expands `$body` once per backend with `$pool` bound to the concrete pool.
@@ -72,8 +72,10 @@ impl SqlStore {
     /// Connects to `url` (`sqlite://path` or `postgres://...`) and applies migrations.
     pub async fn connect(url: &str, cipher: Arc<KeyCipher>) -> Result<Self, StoreError> {
         let mut replay_pool = None;
+        let mut pg_claims = None;
         let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new().max_connections(16).after_release(release_check).connect(url).await.map_err(db)?;
+            pg_claims = Some(replay::postgres_pool(url).await?);
             Pool::Postgres(pool)
         } else if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)
@@ -97,11 +99,12 @@ impl SqlStore {
             }
             Pool::Postgres(_) => (None, None),
         };
-        let replay = match (replay_pool, &write_lock) {
-            (Some(p), Some(lock)) => Some(replay::SqliteClaims::start(p, lock.clone())),
-            _ => None,
+        let claims = match (replay_pool, &write_lock, pg_claims) {
+            (Some(p), Some(lock), _) => replay::Claims::Sqlite(replay::SqliteClaims::start(p, lock.clone())),
+            (_, _, Some(p)) => replay::Claims::Postgres(p),
+            _ => return Err(StoreError::Backend("no connections for signature records".into())),
         };
-        let store = Self { pool, cipher, write_lock, group, replay };
+        let store = Self { pool, cipher, write_lock, group, claims };
         store.migrate().await?;
         Ok(store)
     }
@@ -124,9 +127,7 @@ impl SqlStore {
 
     /// Closes every connection.
     pub async fn close(&self) {
-        if let Some(r) = &self.replay {
-            r.pool.close().await;
-        }
+        self.claims.close().await;
         with_pool!(self, p => { p.close().await })
     }
 
