@@ -7,6 +7,7 @@ pub mod dcv;
 pub mod ids;
 pub mod model;
 pub mod profile;
+pub mod seal;
 pub mod status;
 pub mod store;
 

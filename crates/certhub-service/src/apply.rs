@@ -128,6 +128,7 @@ impl Service {
         let (key_der, spki) = crate::blocking::run("key generation", move || generate_key(family)).await?;
         let id = ids::certificate_id();
         let dv = dv_auth_detail(method, &domain);
+        let sealed_password = input.csr_key_password.filter(|s| !s.is_empty()).map(|p| self.seal_secret(&id, &p)).transpose()?;
         let record = CertRecord {
             id: id.clone(),
             owner_uin: caller.owner_uin.clone(),
@@ -163,7 +164,7 @@ impl Service {
                 "origin_certificate_id": input.old_certificate_id.filter(|s| !s.is_empty()),
                 "contact_email": input.contact_email,
                 "delete_dns_auto_record": input.delete_dns_auto_record.unwrap_or(false),
-                "csr_key_password": input.csr_key_password.filter(|s| !s.is_empty()).and_then(|p| self.seal_secret(&id, &p)),
+                "csr_key_password": sealed_password,
             }),
             serial: None,
             revocation: None,

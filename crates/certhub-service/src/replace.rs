@@ -90,7 +90,8 @@ impl Service {
         extra["spki"] = json!(base64::engine::general_purpose::STANDARD.encode(&spki));
         extra["reissue_of"] = json!(old.id);
         extra["replace_reason"] = json!(input.reason.clone().unwrap_or_default());
-        extra["csr_key_password"] = json!(input.key_password.as_deref().filter(|s| !s.is_empty()).and_then(|p| self.seal_secret(&id, p)));
+        let sealed_password = input.key_password.as_deref().filter(|s| !s.is_empty()).map(|p| self.seal_secret(&id, p)).transpose()?;
+        extra["csr_key_password"] = json!(sealed_password);
         extra["delete_dns_auto_record"] = json!(false);
         for stale in ["reissued_as", "reissuing_as", "replace_count", "audit_cancelled", "order_cancelled"] {
             if let Some(o) = extra.as_object_mut() {

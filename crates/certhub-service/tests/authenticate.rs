@@ -8,17 +8,17 @@ use certhub_core::{Clock, Store, SystemClock};
 use certhub_pki::parse::TrustStore;
 use certhub_service::keys::AuthError;
 use certhub_service::{Service, ServiceConfig};
-use certhub_store::{KeyCipher, SqlStore};
+use certhub_store::{Sealer, SqlStore};
 
 async fn service() -> Service {
     let dir = std::env::temp_dir().join(format!("certhub-auth-{}", certhub_core::ids::random_alnum(10)));
     std::fs::create_dir_all(&dir).expect("dir");
-    let cipher = Arc::new(KeyCipher::from_bytes(&[2u8; 32]).expect("cipher"));
+    let cipher = Arc::new(Sealer::from_bytes(&[2u8; 32]).expect("cipher"));
     let url = format!("sqlite://{}", dir.join("t.db").display());
     let store: Arc<dyn Store> = Arc::new(SqlStore::connect(&url, cipher.clone()).await.expect("store"));
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let config = ServiceConfig { public_url: "http://127.0.0.1:1".into(), download_url_ttl: 3600, dcv_window: 3600 };
-    Service::new(store, clock, TrustStore::default(), config, cipher.derive("download-url"))
+    Service::new(store, clock, TrustStore::default(), config, cipher.clone())
 }
 
 #[tokio::test]

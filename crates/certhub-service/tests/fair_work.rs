@@ -16,7 +16,7 @@ use certhub_pki::parse::TrustStore;
 use certhub_service::apply::ApplyInput;
 use certhub_service::scheduler::{Every, Kind};
 use certhub_service::{Caller, Service, ServiceConfig};
-use certhub_store::{KeyCipher, SqlStore};
+use certhub_store::{Sealer, SqlStore};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
@@ -58,7 +58,7 @@ async fn stalled_server() -> (u16, mpsc::UnboundedReceiver<()>) {
 async fn service(name: &str) -> (Service, mpsc::UnboundedReceiver<()>) {
     let dir = std::env::temp_dir().join(format!("certhub-fair-{name}-{}", certhub_core::ids::random_alnum(8)));
     std::fs::create_dir_all(&dir).expect("dir");
-    let cipher = Arc::new(KeyCipher::from_bytes(&[3u8; 32]).expect("cipher"));
+    let cipher = Arc::new(Sealer::from_bytes(&[3u8; 32]).expect("cipher"));
     let url = format!("sqlite://{}", dir.join("t.db").display());
     let store: Arc<dyn Store> = Arc::new(SqlStore::connect(&url, cipher.clone()).await.expect("store"));
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -67,8 +67,8 @@ async fn service(name: &str) -> (Service, mpsc::UnboundedReceiver<()>) {
     // A generous client timeout: what bounds the stall is certhub's own deadlines, not this one.
     let stalled =
         FileValidator { port, connect_to: Some(IpAddr::V4(Ipv4Addr::LOCALHOST)), allow_private: true, timeout: Duration::from_secs(600) };
-    let svc = Service::new(store, clock, TrustStore::default(), config, cipher.derive("download-url"))
-        .with_validator(Arc::new(RoutedValidator { stalled }));
+    let svc =
+        Service::new(store, clock, TrustStore::default(), config, cipher.clone()).with_validator(Arc::new(RoutedValidator { stalled }));
     svc.ensure_cas().await.expect("CAs");
     (svc, accepted)
 }

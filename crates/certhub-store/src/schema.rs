@@ -198,7 +198,7 @@ mod tests {
     use certhub_core::model::{Revocation, RevokedSerial};
     use sqlx::Connection;
 
-    use crate::{KeyCipher, SqlStore};
+    use crate::{Sealer, SqlStore};
 
     /// A database made before the `revocations` table, holding a revoked certificate, is back-filled on upgrade.
     #[tokio::test]
@@ -241,7 +241,7 @@ mod tests {
             .expect("crl");
         drop(raw);
 
-        let store = SqlStore::connect(&url, Arc::new(KeyCipher::from_bytes(&[4u8; 32]).expect("cipher"))).await.expect("upgrade");
+        let store = SqlStore::connect(&url, Arc::new(Sealer::from_bytes(&[4u8; 32]).expect("cipher"))).await.expect("upgrade");
         let listed = store.revoked_serials("ecdsa-p256").await.expect("list");
         assert_eq!(listed, vec![RevokedSerial { serial: "5e01".into(), revocation: Revocation { at: 77, reason: 1 } }]);
         assert!(store.crl_stale("ecdsa-p256").await.expect("stale"), "a CRL from before the upgrade is regenerated once");

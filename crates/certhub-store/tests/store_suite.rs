@@ -9,11 +9,11 @@ use std::sync::Arc;
 use certhub_core::model::{CertOrder, CertQuery, CertRecord, KeyKind, LogQuery, NewLog, Tag};
 use certhub_core::store::Transition;
 use certhub_core::{Store, StoreError};
-use certhub_store::{KeyCipher, SqlStore};
+use certhub_store::{Sealer, SqlStore};
 use sqlx::Connection;
 
-fn cipher() -> Arc<KeyCipher> {
-    Arc::new(KeyCipher::from_bytes(&[42u8; 32]).expect("cipher"))
+fn cipher() -> Arc<Sealer> {
+    Arc::new(Sealer::from_bytes(&[42u8; 32]).expect("cipher"))
 }
 
 fn cert(id: &str, owner: &str, domain: &str, t: i64) -> CertRecord {
@@ -371,7 +371,7 @@ async fn sqlite_suite() {
     // Reopening runs no migration twice and keeps the data.
     let again = SqlStore::connect(&url, cipher()).await.expect("reconnect");
     assert!(again.api_key("AKIDtest1").await.expect("lookup").is_some());
-    let wrong = SqlStore::connect(&url, Arc::new(KeyCipher::from_bytes(&[1u8; 32]).expect("c"))).await.expect("reconnect");
+    let wrong = SqlStore::connect(&url, Arc::new(Sealer::from_bytes(&[1u8; 32]).expect("c"))).await.expect("reconnect");
     assert!(wrong.api_key("AKIDtest1").await.is_err(), "a wrong master key must not decrypt");
     let _ = std::fs::remove_dir_all(dir);
 }

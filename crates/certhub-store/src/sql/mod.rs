@@ -13,13 +13,13 @@ use certhub_core::model::{
     RevokeRequest, RevokedSerial, SerialStatus, StoredCrl, Tag,
 };
 use certhub_core::model::{ClaimState, SignatureClaim};
+use certhub_core::seal::Sealer;
 use certhub_core::store::{Reissue, Transition};
 use certhub_core::{Store, StoreError};
 use sqlx::Row;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::cipher::KeyCipher;
 use crate::query::{self, Arg};
 use crate::schema;
 
@@ -43,7 +43,7 @@ enum Pool {
 /// The store on a SQL database.
 pub struct SqlStore {
     pool: Pool,
-    cipher: Arc<KeyCipher>,
+    cipher: Arc<Sealer>,
     /// SQLite has one writer at a time; queueing writers here, instead of letting them
     /// collide on the database lock and sleep in its busy handler, keeps commits back to back.
     write_lock: Option<Arc<tokio::sync::Mutex<()>>>,
@@ -70,7 +70,7 @@ mod revocation;
 
 impl SqlStore {
     /// Connects to `url` (`sqlite://path` or `postgres://...`) and applies migrations.
-    pub async fn connect(url: &str, cipher: Arc<KeyCipher>) -> Result<Self, StoreError> {
+    pub async fn connect(url: &str, cipher: Arc<Sealer>) -> Result<Self, StoreError> {
         let mut replay_pool = None;
         let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new().max_connections(16).after_release(release_check).connect(url).await.map_err(db)?;
