@@ -5,6 +5,7 @@
 pub mod clock;
 pub mod dcv;
 pub mod ids;
+pub mod jobs;
 pub mod model;
 pub mod profile;
 pub mod seal;

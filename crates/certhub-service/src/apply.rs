@@ -4,6 +4,7 @@
 use base64::Engine;
 use certhub_core::dcv::{Method, main_domain, valid_domain};
 use certhub_core::ids;
+use certhub_core::jobs::JobKind;
 use certhub_core::model::{CertQuery, CertRecord, NewLog};
 use certhub_core::status::code;
 use certhub_pki::ca::CaFamily;
@@ -11,9 +12,6 @@ use serde_json::{Value, json};
 
 use crate::logs::log_row;
 use crate::{Caller, Service, ServiceError};
-
-/// The job kind that validates and then issues.
-pub const VALIDATE: &str = "validate";
 pub use certhub_core::profile::FREE_PACKAGE;
 /// Free certificates an account may hold.
 pub const FREE_QUOTA: i64 = 50;
@@ -170,7 +168,9 @@ impl Service {
             revocation: None,
         };
         let log = log_row(caller, &id, "apply", "申请免费证书");
-        self.store.insert_pending_certificate(&record, Some(&key_der), &log, VALIDATE, now + self.config.dcv_window, now).await?;
+        self.store
+            .insert_pending_certificate(&record, Some(&key_der), &log, JobKind::Validation, now + self.config.dcv_window, now)
+            .await?;
         Ok(id)
     }
 }

@@ -5,6 +5,7 @@
 use base64::Engine;
 use certhub_core::dcv::{Method, valid_domain};
 use certhub_core::ids;
+use certhub_core::jobs::JobKind;
 use certhub_core::model::CertRecord;
 use certhub_core::status::code;
 use certhub_core::store::{Reissue, Transition};
@@ -12,7 +13,7 @@ use certhub_pki::ca::CaFamily;
 use certhub_pki::parse::parse_csr;
 use serde_json::{Value, json};
 
-use crate::apply::{VALIDATE, dv_auth_detail, generate_key, system_log};
+use crate::apply::{dv_auth_detail, generate_key, system_log};
 use crate::issue::family_for;
 use crate::logs::log_row;
 use crate::{Caller, Service, ServiceError};
@@ -137,7 +138,7 @@ impl Service {
             order: &record,
             private_key: key_der.as_deref(),
             log: &log,
-            job_kind: VALIDATE,
+            job_kind: JobKind::Validation,
             deadline: now + self.config.dcv_window,
         };
         if !self.store.reissue(&reissue, now).await? {

@@ -9,12 +9,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use certhub_core::dcv::{DcvFailure, DomainValidator};
+use certhub_core::jobs::{DeleteStatus, JobKind};
 use certhub_core::status::code;
 use certhub_core::{Clock, Store, SystemClock};
 use certhub_dcv::FileValidator;
 use certhub_pki::parse::TrustStore;
 use certhub_service::apply::ApplyInput;
-use certhub_service::scheduler::{Every, Kind};
+use certhub_service::scheduler::Every;
 use certhub_service::{Caller, Service, ServiceConfig};
 use certhub_store::{Sealer, SqlStore};
 use tokio::net::TcpListener;
@@ -132,9 +133,9 @@ async fn a_stalled_validation_delays_no_revocation_or_delete() {
     let to_delete = svc.issue_validated_csr(&other, &csr("delete.example.com"), 90).await.expect("issued");
     let stuck = order(&svc, &slow, STALLED).await;
     let quick = Duration::from_millis(50);
-    let plan: Vec<Every> = [Kind::Validation, Kind::Revocation, Kind::Crl, Kind::Ocsp, Kind::Delete]
+    let plan: Vec<Every> = [JobKind::Validation, JobKind::Revocation, JobKind::Crl, JobKind::Ocsp, JobKind::Delete]
         .into_iter()
-        .map(|kind| Every { kind, interval: quick, deadline: Duration::from_secs(300) })
+        .map(|kind| Every::new(kind, quick, Duration::from_secs(300)))
         .collect();
     let scheduler = svc.start_scheduler(&plan);
     // The validation worker is now inside the request that will never be answered.
@@ -145,7 +146,7 @@ async fn a_stalled_validation_delays_no_revocation_or_delete() {
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     loop {
         let revoked = svc.certificate(&other, &to_revoke).await.expect("read").status == code::REVOKED;
-        let deleted = svc.delete_task_results(&other, &task_ids).await.expect("tasks").iter().all(|t| t.status == 1);
+        let deleted = svc.delete_task_results(&other, &task_ids).await.expect("tasks").iter().all(|t| t.status == DeleteStatus::Deleted);
         if revoked && deleted {
             break;
         }
