@@ -5,8 +5,10 @@
 pub mod clock;
 pub mod dcv;
 pub mod ids;
+pub mod jobs;
 pub mod model;
 pub mod profile;
+pub mod seal;
 pub mod status;
 pub mod store;
 

@@ -1,11 +1,12 @@
 //! Order management: CancelAuditCertificate, CancelCertificateOrder, ModifyCertificateResubmit.
 
+use certhub_core::jobs::JobKind;
 use certhub_core::model::CertRecord;
 use certhub_core::status::code;
 use certhub_core::store::Transition;
 use serde_json::Value;
 
-use crate::apply::{VALIDATE, dv_auth_detail};
+use crate::apply::dv_auth_detail;
 use crate::logs::log_row;
 use crate::validation::{WAITING, method_of};
 use crate::{Caller, Service, ServiceError};
@@ -96,7 +97,7 @@ impl Service {
             msg: "PENDING-DCV",
             extra: Some(&extra),
             log: &log,
-            job: Some((VALIDATE, now + self.config.dcv_window)),
+            job: Some((JobKind::Validation, now + self.config.dcv_window)),
             revocation: None,
         };
         if !self.store.transition(&caller.owner_uin, id, &t, now).await? {

@@ -5,6 +5,7 @@
 use base64::Engine;
 use certhub_core::dcv::{Method, valid_domain};
 use certhub_core::ids;
+use certhub_core::jobs::JobKind;
 use certhub_core::model::CertRecord;
 use certhub_core::status::code;
 use certhub_core::store::{Reissue, Transition};
@@ -12,7 +13,7 @@ use certhub_pki::ca::CaFamily;
 use certhub_pki::parse::parse_csr;
 use serde_json::{Value, json};
 
-use crate::apply::{VALIDATE, dv_auth_detail, generate_key, system_log};
+use crate::apply::{dv_auth_detail, generate_key, system_log};
 use crate::issue::family_for;
 use crate::logs::log_row;
 use crate::{Caller, Service, ServiceError};
@@ -90,7 +91,8 @@ impl Service {
         extra["spki"] = json!(base64::engine::general_purpose::STANDARD.encode(&spki));
         extra["reissue_of"] = json!(old.id);
         extra["replace_reason"] = json!(input.reason.clone().unwrap_or_default());
-        extra["csr_key_password"] = json!(input.key_password.as_deref().filter(|s| !s.is_empty()).and_then(|p| self.seal_secret(&id, p)));
+        let sealed_password = input.key_password.as_deref().filter(|s| !s.is_empty()).map(|p| self.seal_secret(&id, p)).transpose()?;
+        extra["csr_key_password"] = json!(sealed_password);
         extra["delete_dns_auto_record"] = json!(false);
         for stale in ["reissued_as", "reissuing_as", "replace_count", "audit_cancelled", "order_cancelled"] {
             if let Some(o) = extra.as_object_mut() {
@@ -136,7 +138,7 @@ impl Service {
             order: &record,
             private_key: key_der.as_deref(),
             log: &log,
-            job_kind: VALIDATE,
+            job_kind: JobKind::Validation,
             deadline: now + self.config.dcv_window,
         };
         if !self.store.reissue(&reissue, now).await? {

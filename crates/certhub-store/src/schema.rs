@@ -177,6 +177,16 @@ UPDATE revoke_requests SET status = 'rejected', processor_comment = 'duplicate o
     WHERE status = 'pending' AND id NOT IN (SELECT MIN(id) FROM revoke_requests WHERE status = 'pending' GROUP BY cert_id);
 CREATE UNIQUE INDEX IF NOT EXISTS revoke_requests_one_pending ON revoke_requests(cert_id) WHERE status = 'pending';
 "#,
+    // One scheduler: job kinds take the names the scheduler logs them under, a job carries a payload (a delete
+    // job its task's ID), and delete tasks still running are queued as delete jobs instead of being polled.
+    r#"
+ALTER TABLE jobs ADD COLUMN payload TEXT NOT NULL DEFAULT '';
+UPDATE jobs SET kind = 'validation' WHERE kind = 'validate';
+UPDATE jobs SET kind = 'revocation' WHERE kind = 'revoke';
+INSERT INTO jobs (kind, owner_uin, cert_id, state, run_at, deadline, attempts, lease_until, last_error, payload)
+    SELECT 'delete', owner_uin, cert_id, 'queued', updated_at, 9223372036854775807, 0, 0, '', CAST(id AS TEXT)
+    FROM delete_tasks WHERE status = 0;
+"#,
 ];
 
 /// The migrations with the backend's types: `postgres` or SQLite otherwise.
@@ -198,7 +208,43 @@ mod tests {
     use certhub_core::model::{Revocation, RevokedSerial};
     use sqlx::Connection;
 
-    use crate::{KeyCipher, SqlStore};
+    use crate::{Sealer, SqlStore};
+
+    /// Applies the migrations before the first one containing `marker`, as a database of that release has them.
+    macro_rules! old_database {
+        ($conn:expr, $postgres:expr, $marker:expr) => {{
+            let migrations = super::for_backend($postgres);
+            let before = migrations.iter().position(|m| m.contains($marker)).expect("the migration");
+            sqlx::query("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY)").execute(&mut *$conn).await.expect("versions");
+            for (i, m) in migrations[..before].iter().enumerate() {
+                for stmt in super::statements(m) {
+                    sqlx::query(stmt).execute(&mut *$conn).await.expect(stmt);
+                }
+                sqlx::query("INSERT INTO schema_migrations (version) VALUES ($1)")
+                    .bind(i as i64 + 1)
+                    .execute(&mut *$conn)
+                    .await
+                    .expect("version");
+            }
+        }};
+    }
+
+    /// Rows of a database from before the one scheduler: a validation job under its old name, a delete task
+    /// still running (polled then, queued now) and one already finished.
+    macro_rules! old_jobs {
+        ($conn:expr) => {{
+            for stmt in [
+                "INSERT INTO jobs (kind, owner_uin, cert_id, state, run_at, deadline, attempts, lease_until, last_error) \
+                 VALUES ('validate', '100', 'pend0001', 'queued', 10, 5000, 2, 0, 'not yet')",
+                "INSERT INTO jobs (kind, owner_uin, cert_id, state, run_at, deadline, attempts, lease_until, last_error) \
+                 VALUES ('revoke', '100', 'rev00001', 'done', 10, 5000, 1, 0, '')",
+                "INSERT INTO delete_tasks (owner_uin, cert_id, status, domains, error, updated_at) VALUES ('100', 'del00001', 0, '[]', '', 20)",
+                "INSERT INTO delete_tasks (owner_uin, cert_id, status, domains, error, updated_at) VALUES ('100', 'del00002', 1, '[]', '', 20)",
+            ] {
+                sqlx::query(stmt).execute(&mut *$conn).await.expect(stmt);
+            }
+        }};
+    }
 
     /// A database made before the `revocations` table, holding a revoked certificate, is back-filled on upgrade.
     #[tokio::test]
@@ -206,16 +252,8 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("certhub-upgrade-{}", certhub_core::ids::random_alnum(10)));
         std::fs::create_dir_all(&dir).expect("dir");
         let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
-        let migrations = super::for_backend(false);
-        let before = migrations.iter().position(|m| m.contains("CREATE TABLE revocations")).expect("the revocations migration");
         let mut raw = sqlx::SqliteConnection::connect(&url).await.expect("raw");
-        sqlx::query("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY)").execute(&mut raw).await.expect("versions");
-        for (i, m) in migrations[..before].iter().enumerate() {
-            for stmt in super::statements(m) {
-                sqlx::query(stmt).execute(&mut raw).await.expect(stmt);
-            }
-            sqlx::query("INSERT INTO schema_migrations (version) VALUES ($1)").bind(i as i64 + 1).execute(&mut raw).await.expect("version");
-        }
+        old_database!(&mut raw, false, "CREATE TABLE revocations");
         sqlx::query("INSERT INTO accounts (uin, app_id, name, created_at) VALUES ('100', 1, 'old', 0)")
             .execute(&mut raw)
             .await
@@ -241,7 +279,7 @@ mod tests {
             .expect("crl");
         drop(raw);
 
-        let store = SqlStore::connect(&url, Arc::new(KeyCipher::from_bytes(&[4u8; 32]).expect("cipher"))).await.expect("upgrade");
+        let store = SqlStore::connect(&url, Arc::new(Sealer::from_bytes(&[4u8; 32]).expect("cipher"))).await.expect("upgrade");
         let listed = store.revoked_serials("ecdsa-p256").await.expect("list");
         assert_eq!(listed, vec![RevokedSerial { serial: "5e01".into(), revocation: Revocation { at: 77, reason: 1 } }]);
         assert!(store.crl_stale("ecdsa-p256").await.expect("stale"), "a CRL from before the upgrade is regenerated once");
@@ -251,5 +289,65 @@ mod tests {
         assert_eq!(store.revoked_serials("ecdsa-p256").await.expect("list").len(), 1);
         store.close().await;
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// After the upgrade the old rows are leased under their typed kinds, the running delete task as a delete job.
+    async fn assert_jobs_upgraded(store: &SqlStore) {
+        use certhub_core::jobs::{DeleteStatus, JobKind, JobPayload};
+        let validations = store.claim_jobs(JobKind::Validation, 100, 30, 10).await.expect("claim");
+        assert_eq!(validations.len(), 1);
+        assert_eq!(
+            (validations[0].cert_id.as_str(), validations[0].attempts, validations[0].payload.clone()),
+            ("pend0001", 3, JobPayload::Certificate)
+        );
+        assert!(store.claim_jobs(JobKind::Revocation, 100, 30, 10).await.expect("claim").is_empty(), "a done job stays done");
+        let deletes = store.claim_jobs(JobKind::Delete, 100, 30, 10).await.expect("claim");
+        assert_eq!(deletes.len(), 1, "only the running task is queued");
+        let JobPayload::DeleteTask { task_id } = &deletes[0].payload else { panic!("a delete job carries its task") };
+        assert_eq!(deletes[0].cert_id, "del00001");
+        let tasks = store.delete_tasks("100", std::slice::from_ref(task_id)).await.expect("tasks");
+        assert_eq!(tasks[0].status, DeleteStatus::Running);
+    }
+
+    #[tokio::test]
+    async fn the_upgrade_queues_running_delete_tasks_and_renames_job_kinds_on_sqlite() {
+        let dir = std::env::temp_dir().join(format!("certhub-upgrade-jobs-{}", certhub_core::ids::random_alnum(10)));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
+        let mut raw = sqlx::SqliteConnection::connect(&url).await.expect("raw");
+        old_database!(&mut raw, false, "ADD COLUMN payload");
+        old_jobs!(&mut raw);
+        drop(raw);
+        let store = SqlStore::connect(&url, Arc::new(Sealer::from_bytes(&[4u8; 32]).expect("cipher"))).await.expect("upgrade");
+        assert_jobs_upgraded(&store).await;
+        store.close().await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn the_upgrade_queues_running_delete_tasks_and_renames_job_kinds_on_postgres() {
+        let base = std::env::var("CERTHUB_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let mut admin = match sqlx::PgConnection::connect(&base).await {
+            Ok(c) => c,
+            Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
+                eprintln!("skipping the PostgreSQL upgrade test: {e}");
+                return;
+            }
+            Err(e) => panic!("PostgreSQL unreachable under CI: {e}"),
+        };
+        let db = format!("certhub_upgrade_{}", certhub_core::ids::random_alnum(10).to_ascii_lowercase());
+        sqlx::query(&format!("CREATE DATABASE {db}")).execute(&mut admin).await.expect("create database");
+        let url = match base.rsplit_once('/') {
+            Some((prefix, _)) => format!("{prefix}/{db}"),
+            None => panic!("bad URL {base}"),
+        };
+        let mut raw = sqlx::PgConnection::connect(&url).await.expect("raw");
+        old_database!(&mut raw, true, "ADD COLUMN payload");
+        old_jobs!(&mut raw);
+        drop(raw);
+        let store = SqlStore::connect(&url, Arc::new(Sealer::from_bytes(&[4u8; 32]).expect("cipher"))).await.expect("upgrade");
+        assert_jobs_upgraded(&store).await;
+        store.close().await;
+        let _ = sqlx::query(&format!("DROP DATABASE {db} WITH (FORCE)")).execute(&mut admin).await;
     }
 }
