@@ -12,7 +12,7 @@ use certhub_pki::ca::CaFamily;
 use certhub_pki::ocsp::{self, HashAlg};
 use certhub_pki::parse::{ParsedCert, TrustStore, pem};
 use certhub_service::{Caller, Service, ServiceConfig};
-use certhub_store::{KeyCipher, SqlStore};
+use certhub_store::SqlStore;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -24,12 +24,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (data, out) = (std::path::Path::new(data), std::path::Path::new(out));
     std::fs::create_dir_all(data)?;
     std::fs::create_dir_all(out)?;
-    let cipher = Arc::new(KeyCipher::load_or_create(data)?);
+    let cipher = Arc::new(certhub_store::master_key::load_or_create(data)?);
     let store: Arc<dyn Store> =
         Arc::new(SqlStore::connect(&format!("sqlite://{}", data.join("certhub.db").display()), cipher.clone()).await?);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let config = ServiceConfig { public_url: "http://127.0.0.1".into(), download_url_ttl: 3600, dcv_window: 3600 };
-    let service = Service::new(store.clone(), clock, TrustStore::default(), config, cipher.derive("download-url"));
+    let service = Service::new(store.clone(), clock, TrustStore::default(), config, cipher.clone());
     service.ensure_cas().await?;
     let account = store.ensure_account("ocsp-bench", 0).await?;
     let caller = Caller { owner_uin: account.uin, app_id: account.app_id, credential: "bench".into() };

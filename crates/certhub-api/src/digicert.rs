@@ -14,6 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use certhub_core::model::{KeyKind, RevokeRequest, RevokeRequestStatus};
+use certhub_service::keys::AuthError;
 use certhub_service::{Caller, ServiceError};
 use serde_json::{Value, json};
 
@@ -46,19 +47,25 @@ fn internal(e: impl std::fmt::Display) -> DcError {
 
 /// The caller and whether its key may decide requests.
 async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<(Caller, bool), DcError> {
-    let denied = || DcError(StatusCode::UNAUTHORIZED, "invalid_api_key", "The API key is missing, invalid or disabled.".into());
     let devkey = headers.get("x-dc-devkey").and_then(|v| v.to_str().ok()).map(str::trim).ok_or_else(denied)?;
     let (id, secret) = certhub_core::ids::split_devkey(devkey).ok_or_else(denied)?;
-    let key = state.service.lookup_key(id).await.map_err(internal)?.filter(|k| k.key.enabled).ok_or_else(denied)?;
-    let admin = match key.key.kind {
-        KeyKind::Digicert => false,
-        KeyKind::DigicertAdmin => true,
-        _ => return Err(denied()),
-    };
+    let key = state.service.authenticate(&[KeyKind::Digicert, KeyKind::DigicertAdmin], id).await.map_err(auth_error)?;
     if aws_lc_rs::constant_time::verify_slices_are_equal(secret.as_bytes(), &key.secret).is_err() {
         return Err(denied());
     }
-    Ok((Caller { owner_uin: key.key.owner_uin.clone(), app_id: key.key.app_id, credential: key.key.secret_id.clone() }, admin))
+    Ok((key.caller, key.kind == KeyKind::DigicertAdmin))
+}
+
+fn denied() -> DcError {
+    DcError(StatusCode::UNAUTHORIZED, "invalid_api_key", "The API key is missing, invalid or disabled.".into())
+}
+
+/// The DigiCert codes for a key that authenticates nobody: every cause reads the same to the caller.
+fn auth_error(e: AuthError) -> DcError {
+    match e {
+        AuthError::Unknown | AuthError::Disabled | AuthError::WrongKind(_) => denied(),
+        AuthError::Internal(e) => internal(e),
+    }
 }
 
 /// The body as a JSON object; read only after the caller authenticated (the key is in a header).
@@ -102,7 +109,7 @@ fn iso8601(t: i64) -> String {
 }
 
 async fn request_object(state: &AppState, r: &RevokeRequest) -> Value {
-    let (name, app_id) = match state.service.store().account(&r.owner_uin).await {
+    let (name, app_id) = match state.service.account(&r.owner_uin).await {
         Ok(Some(a)) => (a.name, a.app_id),
         _ => (String::new(), 0),
     };

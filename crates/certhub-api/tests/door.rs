@@ -12,7 +12,7 @@ use certhub_core::model::KeyKind;
 use certhub_core::{Clock, SystemClock};
 use certhub_pki::parse::TrustStore;
 use certhub_service::{Service, ServiceConfig};
-use certhub_store::{KeyCipher, SqlStore};
+use certhub_store::{Sealer, SqlStore};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -34,7 +34,7 @@ impl Drop for TempDir {
 async fn door(multiplier: f64) -> Door {
     let dir = std::env::temp_dir().join(format!("certhub-door-{}", certhub_core::ids::random_alnum(10)));
     std::fs::create_dir_all(&dir).expect("dir");
-    let cipher = Arc::new(KeyCipher::from_bytes(&[9u8; 32]).expect("cipher"));
+    let cipher = Arc::new(Sealer::from_bytes(&[9u8; 32]).expect("cipher"));
     let url = format!("sqlite://{}", dir.join("t.db").display());
     let store = Arc::new(SqlStore::connect(&url, cipher.clone()).await.expect("store"));
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -43,7 +43,7 @@ async fn door(multiplier: f64) -> Door {
         clock,
         TrustStore::empty(),
         ServiceConfig { public_url: "http://door.test".into(), download_url_ttl: 3600, dcv_window: 3600 },
-        cipher.derive("download-url"),
+        cipher.clone(),
     );
     let k = service.create_key("alice", KeyKind::Tencent).await.expect("key");
     let state = AppState { service, limiter: Arc::new(RateLimiter::new(multiplier)), metrics: None, max_skew: 300 };

@@ -7,9 +7,11 @@ pub mod clock;
 pub mod dcv;
 pub mod extra;
 pub mod ids;
+pub mod jobs;
 pub mod model;
 pub mod profile;
 pub mod rules;
+pub mod seal;
 pub mod store;
 
 pub use clock::{Clock, FixedClock, SystemClock};

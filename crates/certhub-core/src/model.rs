@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::cert::{CertStatus, CertType, RevocationReason, RevokeRequestStatus, Source, ValidationLevel};
 use crate::dcv::Method;
 pub use crate::extra::{CaInfo, CertExtra, ChainEntry, Challenge, ChallengeKind, RevokeLetter};
+use crate::jobs::{DeleteStatus, JobKind, JobPayload};
 
 /// A tenant. Every row of every table belongs to one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -263,8 +264,8 @@ pub struct DeleteTask {
     pub owner_uin: String,
     /// Certificate to delete.
     pub cert_id: String,
-    /// 0 running, 1 done, 2 failed, 3 role missing, 4 resources bound, 5 lookup timed out.
-    pub status: i64,
+    /// Running, deleted or failed.
+    pub status: DeleteStatus,
     /// Domains of the certificate, kept after it is gone.
     pub domains: Vec<String>,
     /// Failure reason.
@@ -360,13 +361,15 @@ impl std::fmt::Debug for CaRecord {
     }
 }
 
-/// A durable unit of background work (validation polling, issuance) with a lease.
+/// A durable unit of background work (validation polling, revocation, deletion) with a lease.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Job {
     /// Sequence number.
     pub id: i64,
-    /// What to do (`validate`).
-    pub kind: String,
+    /// What to do.
+    pub kind: JobKind,
+    /// What the kind needs beyond the certificate.
+    pub payload: JobPayload,
     /// Owning account.
     pub owner_uin: String,
     /// Certificate concerned.

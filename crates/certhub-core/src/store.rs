@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 
+use crate::jobs::{DeleteStatus, JobKind, JobOutcome};
 use crate::model::{
     Account, ApiKey, ApiKeySecret, CaRecord, CertExtra, CertQuery, CertRecord, CertStatus, ClaimState, DeleteTask, Issued, Job, KeyKind,
     LogQuery, NewLog, OperateLog, Revocation, RevokeRequest, RevokeRequestStatus, RevokedSerial, SerialStatus, SignatureClaim, StoredCrl,
@@ -78,14 +79,13 @@ pub trait Store: Send + Sync + 'static {
     /// A page of the account's logs in a time window, newest first, and the total that match.
     async fn list_logs(&self, owner_uin: &str, query: &LogQuery) -> Result<(i64, Vec<OperateLog>), StoreError>;
 
-    /// Creates delete tasks (status 0) for these certificates; returns them with their IDs.
+    /// Creates running delete tasks for these certificates, each with its queued delete job, in one transaction;
+    /// returns them with their IDs.
     async fn create_delete_tasks(&self, owner_uin: &str, certs: &[(String, Vec<String>)], now: i64) -> Result<Vec<DeleteTask>, StoreError>;
     /// The account's delete tasks with these IDs.
     async fn delete_tasks(&self, owner_uin: &str, ids: &[String]) -> Result<Vec<DeleteTask>, StoreError>;
-    /// Every delete task still running (status 0), across accounts, for the worker.
-    async fn pending_delete_tasks(&self) -> Result<Vec<DeleteTask>, StoreError>;
-    /// Records the outcome of a delete task.
-    async fn finish_delete_task(&self, task_id: &str, status: i64, error: &str, now: i64) -> Result<(), StoreError>;
+    /// Records the result of a running delete task; false (nothing written) when it already has one.
+    async fn finish_delete_task(&self, task_id: &str, status: DeleteStatus, error: &str, now: i64) -> Result<bool, StoreError>;
 
     /// Stores a CA hierarchy unless one exists for the family (keys sealed); returns the one that is stored.
     async fn insert_ca(&self, ca: &CaRecord) -> Result<CaRecord, StoreError>;
@@ -100,20 +100,19 @@ pub trait Store: Send + Sync + 'static {
         cert: &CertRecord,
         private_key: Option<&[u8]>,
         log: &NewLog,
-        job_kind: &str,
+        job_kind: JobKind,
         deadline: i64,
         now: i64,
     ) -> Result<(), StoreError>;
-    /// Leases up to `limit` due jobs of `kind` for `lease` seconds (several nodes never get the same job).
-    async fn claim_jobs(&self, kind: &str, now: i64, lease: i64, limit: i64) -> Result<Vec<Job>, StoreError>;
+    /// Leases up to `limit` due jobs of `kind` for `lease` seconds (several nodes never get the same job: PostgreSQL
+    /// skips rows another node has locked, SQLite has one writer).
+    async fn claim_jobs(&self, kind: JobKind, now: i64, lease: i64, limit: i64) -> Result<Vec<Job>, StoreError>;
     /// Leases the certificate's queued job of `kind` now, due or not; `None` when there is none or another worker holds it.
-    async fn claim_cert_job(&self, kind: &str, cert_id: &str, now: i64, lease: i64) -> Result<Option<Job>, StoreError>;
+    async fn claim_cert_job(&self, kind: JobKind, cert_id: &str, now: i64, lease: i64) -> Result<Option<Job>, StoreError>;
     /// Runs the certificate's queued jobs at once.
     async fn hurry_jobs(&self, cert_id: &str, now: i64) -> Result<(), StoreError>;
-    /// Puts a job back for `run_at`, recording why it has not finished.
-    async fn retry_job(&self, id: i64, run_at: i64, error: &str) -> Result<(), StoreError>;
-    /// Ends a job (`done` or `failed`).
-    async fn end_job(&self, id: i64, state: &str, error: &str) -> Result<(), StoreError>;
+    /// Records how a run of a leased job ended and gives its lease back: ended, or queued again for later.
+    async fn settle_job(&self, id: i64, outcome: &JobOutcome) -> Result<(), StoreError>;
     /// Moves a waiting certificate (`rules::WAITING`) to issued with its log row; false if it was not pending.
     async fn mark_issued(&self, owner_uin: &str, id: &str, issued: &Issued, log: &NewLog, now: i64) -> Result<bool, StoreError>;
     /// Applies a guarded status change with its log row (and job) in one transaction; false if the status did not match.
@@ -201,7 +200,7 @@ pub struct Reissue<'a> {
     /// The new order's log row.
     pub log: &'a NewLog,
     /// The validation job queued for it: kind and deadline.
-    pub job_kind: &'a str,
+    pub job_kind: JobKind,
     /// The job's deadline.
     pub deadline: i64,
 }
@@ -220,7 +219,7 @@ pub struct Transition<'a> {
     /// The operation-log row written with the change.
     pub log: &'a NewLog,
     /// A job to queue with the change: kind and deadline.
-    pub job: Option<(&'a str, i64)>,
+    pub job: Option<(JobKind, i64)>,
     /// Set with a change to Revoked: the revocation time and reason the CRL and OCSP publish.
     pub revocation: Option<Revocation>,
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use certhub_core::{Clock, Store, SystemClock};
 use certhub_pki::parse::TrustStore;
 use certhub_service::{Caller, Service, ServiceConfig};
-use certhub_store::{KeyCipher, SqlStore};
+use certhub_store::{Sealer, SqlStore};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tokio::task::JoinSet;
 
@@ -27,12 +27,12 @@ fn issuance(c: &mut Criterion) {
     let dir = std::env::temp_dir().join(format!("certhub-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let (service, caller) = rt.block_on(async {
-        let cipher = Arc::new(KeyCipher::from_bytes(&[7u8; 32]).expect("cipher"));
+        let cipher = Arc::new(Sealer::from_bytes(&[7u8; 32]).expect("cipher"));
         let url = format!("sqlite://{}", dir.join("bench.db").display());
         let store: Arc<dyn Store> = Arc::new(SqlStore::connect(&url, cipher.clone()).await.expect("store"));
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let config = ServiceConfig { public_url: "http://127.0.0.1:8080".into(), download_url_ttl: 3600, dcv_window: 86_400 };
-        let service = Service::new(store.clone(), clock, TrustStore::default(), config, cipher.derive("download-url"));
+        let service = Service::new(store.clone(), clock, TrustStore::default(), config, cipher.clone());
         service.ensure_cas().await.expect("CAs");
         let account = store.ensure_account("bench", 0).await.expect("account");
         (service, Caller { owner_uin: account.uin, app_id: account.app_id, credential: "bench".into() })

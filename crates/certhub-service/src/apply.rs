@@ -4,15 +4,13 @@
 use base64::Engine;
 use certhub_core::dcv::{Method, main_domain, valid_domain};
 use certhub_core::ids;
+use certhub_core::jobs::JobKind;
 use certhub_core::model::{CertExtra, CertQuery, CertRecord, Challenge, ChallengeKind, NewLog, ValidationLevel};
 use certhub_core::model::{CertStatus, CertType, Source};
 use certhub_pki::ca::CaFamily;
 
 use crate::logs::log_row;
 use crate::{Caller, Service, ServiceError};
-
-/// The job kind that validates and then issues.
-pub const VALIDATE: &str = "validate";
 pub use certhub_core::profile::FREE_PACKAGE;
 /// Free certificates an account may hold.
 pub const FREE_QUOTA: i64 = 50;
@@ -126,6 +124,7 @@ impl Service {
         let (key_der, spki) = crate::blocking::run("key generation", move || generate_key(family)).await?;
         let id = ids::certificate_id();
         let dv = challenge(method, &domain);
+        let sealed_password = input.csr_key_password.filter(|s| !s.is_empty()).map(|p| self.seal_secret(&id, &p)).transpose()?;
         let record = CertRecord {
             id: id.clone(),
             owner_uin: caller.owner_uin.clone(),
@@ -161,14 +160,16 @@ impl Service {
                 origin_certificate_id: input.old_certificate_id.filter(|s| !s.is_empty()),
                 contact_email: input.contact_email,
                 delete_dns_auto_record: input.delete_dns_auto_record.unwrap_or(false),
-                csr_key_password: input.csr_key_password.filter(|s| !s.is_empty()).and_then(|p| self.seal_secret(&id, &p)),
+                csr_key_password: sealed_password,
                 ..CertExtra::default()
             },
             serial: None,
             revocation: None,
         };
         let log = log_row(caller, &id, "apply", "申请免费证书");
-        self.store.insert_pending_certificate(&record, Some(&key_der), &log, VALIDATE, now + self.config.dcv_window, now).await?;
+        self.store
+            .insert_pending_certificate(&record, Some(&key_der), &log, JobKind::Validation, now + self.config.dcv_window, now)
+            .await?;
         Ok(id)
     }
 }

@@ -50,8 +50,8 @@ impl Service {
         };
         let key = self.store.certificate_key(owner_uin, &cert.id).await?;
         // The password the customer chose at application, else a fresh random one.
-        let chosen = cert.extra.csr_key_password.as_deref().and_then(|s| self.open_secret(&cert.id, s));
-        let password = chosen.unwrap_or_else(|| ids::random_alnum(16));
+        let chosen = cert.extra.csr_key_password.as_deref().map(|s| self.open_secret(&cert.id, s));
+        let password = chosen.transpose()?.unwrap_or_else(|| ids::random_alnum(16));
         let name = if cert.domain.is_empty() { cert.id.clone() } else { cert.domain.clone() };
         let bundle =
             Bundle { name: &name, leaf_der: &leaf, chain_der: &chain, key_pkcs8_der: key.as_deref(), csr_pem: None, password: &password };

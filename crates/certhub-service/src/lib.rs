@@ -23,6 +23,7 @@ pub mod validation;
 use std::sync::Arc;
 
 use certhub_core::dcv::{DnsPublisher, DomainValidator, NoValidation};
+use certhub_core::seal::Sealer;
 use certhub_core::{Clock, Store};
 use certhub_pki::parse::TrustStore;
 
@@ -65,6 +66,7 @@ pub struct Service {
     pub(crate) trust: Arc<TrustStore>,
     pub(crate) config: Arc<ServiceConfig>,
     pub(crate) url_key: Arc<[u8; 32]>,
+    pub(crate) sealer: Arc<Sealer>,
     pub(crate) validator: Arc<dyn DomainValidator>,
     pub(crate) publisher: Option<Arc<dyn DnsPublisher>>,
     pub(crate) ca_cache: Arc<std::sync::RwLock<std::collections::HashMap<certhub_pki::ca::CaFamily, Arc<certhub_pki::ca::CaMaterial>>>>,
@@ -72,14 +74,15 @@ pub struct Service {
 }
 
 impl Service {
-    /// Wires a service. `url_key` signs download links.
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, trust: TrustStore, config: ServiceConfig, url_key: [u8; 32]) -> Self {
+    /// Wires a service. `sealer` seals the secrets it keeps in certificate records; its download-link subkey signs links.
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, trust: TrustStore, config: ServiceConfig, sealer: Arc<Sealer>) -> Self {
         Self {
             store,
             clock,
             trust: Arc::new(trust),
             config: Arc::new(config),
-            url_key: Arc::new(url_key),
+            url_key: Arc::new(sealer.download_url_key()),
+            sealer,
             validator: Arc::new(NoValidation),
             publisher: None,
             ca_cache: Arc::default(),

@@ -1,11 +1,12 @@
 //! Order management: CancelAuditCertificate, CancelCertificateOrder, ModifyCertificateResubmit.
 
+use certhub_core::jobs::JobKind;
 use certhub_core::model::CertRecord;
 use certhub_core::model::{CertStatus, Source};
 use certhub_core::rules::{CANCELLABLE, WAITING};
 use certhub_core::store::Transition;
 
-use crate::apply::{VALIDATE, challenge};
+use crate::apply::challenge;
 use crate::logs::log_row;
 use crate::validation::method_of;
 use crate::{Caller, Service, ServiceError};
@@ -93,7 +94,7 @@ impl Service {
             msg: "PENDING-DCV",
             extra: Some(&extra),
             log: &log,
-            job: Some((VALIDATE, now + self.config.dcv_window)),
+            job: Some((JobKind::Validation, now + self.config.dcv_window)),
             revocation: None,
         };
         if !self.store.transition(&caller.owner_uin, id, &t, now).await? {

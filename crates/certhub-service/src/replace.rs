@@ -5,13 +5,14 @@
 use base64::Engine;
 use certhub_core::dcv::{Method, valid_domain};
 use certhub_core::ids;
+use certhub_core::jobs::JobKind;
 use certhub_core::model::CertRecord;
 use certhub_core::model::{CertStatus, Source};
 use certhub_core::store::{Reissue, Transition};
 use certhub_pki::ca::CaFamily;
 use certhub_pki::parse::parse_csr;
 
-use crate::apply::{VALIDATE, challenge, generate_key, system_log};
+use crate::apply::{challenge, generate_key, system_log};
 use crate::issue::family_for;
 use crate::logs::log_row;
 use crate::{Caller, Service, ServiceError};
@@ -89,7 +90,7 @@ impl Service {
         extra.spki = Some(base64::engine::general_purpose::STANDARD.encode(&spki));
         extra.reissue_of = Some(old.id.clone());
         extra.replace_reason = Some(input.reason.clone().unwrap_or_default());
-        extra.csr_key_password = input.key_password.as_deref().filter(|s| !s.is_empty()).and_then(|p| self.seal_secret(&id, p));
+        extra.csr_key_password = input.key_password.as_deref().filter(|s| !s.is_empty()).map(|p| self.seal_secret(&id, p)).transpose()?;
         extra.delete_dns_auto_record = false;
         // The original's reissue bookkeeping does not carry over to the new order.
         (extra.reissued_as, extra.reissuing_as, extra.replace_count) = (None, None, 0);
@@ -133,7 +134,7 @@ impl Service {
             order: &record,
             private_key: key_der.as_deref(),
             log: &log,
-            job_kind: VALIDATE,
+            job_kind: JobKind::Validation,
             deadline: now + self.config.dcv_window,
         };
         if !self.store.reissue(&reissue, now).await? {

@@ -6,6 +6,7 @@
 
 use certhub_core::StoreError;
 use certhub_core::dcv::Method;
+use certhub_core::jobs::{JobKind, JobOutcome};
 use certhub_core::model::{
     CertExtra, CertRecord, Job, NewLog, Revocation, RevokeLetter, RevokeRequest, RevokeRequestStatus, ValidationLevel,
 };
@@ -15,11 +16,10 @@ use certhub_core::store::Transition;
 
 use crate::apply::{FILE_PATH, challenge, system_log};
 use crate::logs::log_row;
-use crate::validation::{JOB_LEASE, method_of, retry_delay};
+use crate::scheduler::DEFAULT_CONCURRENCY;
+use crate::validation::{method_of, retry_delay};
 use crate::{Caller, Service, ServiceError};
 
-/// The job kind that waits for a revocation's domain validation.
-pub const REVOKE: &str = "revoke";
 /// How long a revocation waits for its domain validation.
 pub const REVOKE_WINDOW: i64 = 7 * 86_400;
 /// Longest Huawei SCM revocation reason, in characters.
@@ -164,19 +164,17 @@ impl Service {
 
     /// Runs the due revocation jobs once: a revocation whose record is published completes.
     pub async fn run_revocations(&self) -> Result<usize, ServiceError> {
-        let jobs = self.store.claim_jobs(REVOKE, self.now(), JOB_LEASE, 16).await?;
-        self.run_jobs(jobs, |service, job| async move { service.run_revocation(&job, service.now()).await }).await
+        self.run_queued(JobKind::Revocation, DEFAULT_CONCURRENCY).await
     }
 
-    async fn run_revocation(&self, job: &Job, now: i64) -> Result<bool, ServiceError> {
+    /// One check of a revocation waiting for its domain record.
+    pub(crate) async fn run_revocation(&self, job: &Job, now: i64) -> Result<JobOutcome, ServiceError> {
         let system = Caller::system(&job.owner_uin);
         let Some(cert) = self.store.certificate(&job.owner_uin, &job.cert_id).await? else {
-            self.store.end_job(job.id, "done", "certificate deleted").await?;
-            return Ok(false);
+            return Ok(JobOutcome::skipped("certificate deleted"));
         };
         if cert.status != CertStatus::Revoking {
-            self.store.end_job(job.id, "done", "no longer revoking").await?;
-            return Ok(false);
+            return Ok(JobOutcome::skipped("no longer revoking"));
         }
         if now > job.deadline {
             // Unconfirmed: the certificate stays valid, as it was.
@@ -191,20 +189,17 @@ impl Service {
                 revocation: None,
             };
             self.store.transition(&cert.owner_uin, &cert.id, &t, now).await?;
-            self.store.end_job(job.id, "failed", "revocation validation timed out").await?;
-            return Ok(false);
+            return Ok(JobOutcome::Failed("revocation validation timed out".into()));
         }
         // The validation engine checks orders by their challenge: show it the revocation's record.
         let mut probe = cert.clone();
         probe.extra.challenge = cert.extra.revoke_challenge.clone();
         if let Err(f) = self.check_domain(&probe).await {
-            self.store.retry_job(job.id, now + retry_delay(job.attempts), &f.reason).await?;
-            return Ok(false);
+            return Ok(JobOutcome::RetryAt(now + retry_delay(job.attempts), f.reason));
         }
         let reason = cert.extra.revoke_reason_text.clone().unwrap_or_default();
         self.finish_revocation(&system, &cert, &[CertStatus::Revoking], &reason, Door::Tencent).await?;
-        self.store.end_job(job.id, "done", "").await?;
-        Ok(true)
+        Ok(JobOutcome::done())
     }
 
     /// UploadRevokeLetter: stores the confirmation letter of a certificate waiting for one (status 12); revocation then
@@ -243,7 +238,7 @@ impl Service {
             msg: "REVOKING",
             extra: Some(extra),
             log,
-            job: Some((REVOKE, now + REVOKE_WINDOW)),
+            job: Some((JobKind::Revocation, now + REVOKE_WINDOW)),
             revocation: None,
         };
         if !self.store.transition(&caller.owner_uin, id, &t, now).await? {

@@ -1,17 +1,19 @@
-//! Background work: one task per kind of work (validation, revocation, CRL,
-//! OCSP refresh, deletes), each on its own interval and under its own per-pass
-//! deadline, so a kind that stalls (a validation against a server that never
-//! answers) delays nothing but itself. Jobs are durable leases in the store, so
-//! a pass cut short by its deadline or by shutdown is picked up again later.
+//! The one scheduler of background work: one task per `JobKind` (validation,
+//! revocation, deletes, CRL, OCSP, signature records), each on its own interval,
+//! under its own per-pass deadline and with its own concurrency, so a kind that
+//! stalls (a validation against a server that never answers) delays nothing but
+//! itself. Queued kinds are durable leases in the store, so a pass cut short by
+//! its deadline or by shutdown is picked up again later; each run ends in a typed
+//! `JobOutcome` that the scheduler, not the job, records.
 
-use std::future::Future;
 use std::time::Duration;
 
+use certhub_core::jobs::{JobKind, JobOutcome};
 use certhub_core::model::Job;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::validation::retry_delay;
+use crate::validation::{JOB_LEASE, retry_delay};
 use crate::{Service, ServiceError};
 
 /// How long one job (one order's validation, one revocation's check) may run before it is put back for later.
@@ -19,56 +21,38 @@ pub const JOB_DEADLINE: Duration = Duration::from_secs(30);
 /// How long `Scheduler::stop` lets a pass in flight finish before cutting it off.
 const STOP_GRACE: Duration = Duration::from_secs(5);
 
-/// A kind of background work; each runs in its own task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Pending orders: check the domain, issue.
-    Validation,
-    /// Revocations waiting for their domain record (status 9 → 10).
-    Revocation,
-    /// CRLs: re-signed ahead of expiry, other nodes' newer CRLs picked up.
-    Crl,
-    /// OCSP answers re-signed ahead of expiry.
-    Ocsp,
-    /// DeleteCertificates tasks.
-    Delete,
-    /// Expired request-signature records (replay protection) deleted.
-    Signatures,
-}
-
-impl Kind {
-    /// The kind's name in logs and metrics.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Validation => "validation",
-            Kind::Revocation => "revocation",
-            Kind::Crl => "crl",
-            Kind::Ocsp => "ocsp",
-            Kind::Delete => "delete",
-            Kind::Signatures => "signatures",
-        }
-    }
-}
-
-/// When one kind runs: every `interval`, each pass cut off after `deadline`.
+/// When one kind runs: every `interval`, each pass cut off after `deadline`, at most `concurrency` of its
+/// queued jobs side by side (sweeps run alone).
 #[derive(Debug, Clone, Copy)]
 pub struct Every {
     /// The kind of work.
-    pub kind: Kind,
+    pub kind: JobKind,
     /// Pause between the end of one pass and the start of the next.
     pub interval: Duration,
     /// Longest a pass may run.
     pub deadline: Duration,
+    /// Most queued jobs leased and run at once by one pass.
+    pub concurrency: i64,
 }
 
-/// The production plan: jobs polled twice a second, CRL/OCSP upkeep every 5 s.
+impl Every {
+    /// `kind` every `interval`, each pass cut off after `deadline`, with the usual concurrency.
+    pub const fn new(kind: JobKind, interval: Duration, deadline: Duration) -> Self {
+        Self { kind, interval, deadline, concurrency: DEFAULT_CONCURRENCY }
+    }
+}
+
+/// Queued jobs one pass leases and runs side by side, unless its plan says otherwise.
+pub const DEFAULT_CONCURRENCY: i64 = 16;
+
+/// The production plan: queued jobs polled twice a second, CRL/OCSP upkeep every 5 s.
 pub const DEFAULT_PLAN: &[Every] = &[
-    Every { kind: Kind::Validation, interval: Duration::from_millis(500), deadline: Duration::from_secs(90) },
-    Every { kind: Kind::Revocation, interval: Duration::from_millis(500), deadline: Duration::from_secs(90) },
-    Every { kind: Kind::Crl, interval: Duration::from_secs(5), deadline: Duration::from_secs(60) },
-    Every { kind: Kind::Ocsp, interval: Duration::from_secs(5), deadline: Duration::from_secs(60) },
-    Every { kind: Kind::Delete, interval: Duration::from_millis(500), deadline: Duration::from_secs(60) },
-    Every { kind: Kind::Signatures, interval: Duration::from_secs(30), deadline: Duration::from_secs(60) },
+    Every::new(JobKind::Validation, Duration::from_millis(500), Duration::from_secs(90)),
+    Every::new(JobKind::Revocation, Duration::from_millis(500), Duration::from_secs(90)),
+    Every::new(JobKind::Crl, Duration::from_secs(5), Duration::from_secs(60)),
+    Every::new(JobKind::Ocsp, Duration::from_secs(5), Duration::from_secs(60)),
+    Every::new(JobKind::Delete, Duration::from_millis(500), Duration::from_secs(60)),
+    Every::new(JobKind::Signatures, Duration::from_secs(30), Duration::from_secs(60)),
 ];
 
 /// How one pass ended.
@@ -123,16 +107,14 @@ impl Service {
         Scheduler { stop, tasks }
     }
 
-    /// One pass of one kind, under its deadline.
+    /// One pass of one kind, under its deadline: its due queued jobs, or its sweep.
     pub async fn run_pass(&self, every: Every) -> Outcome {
         let pass = async {
             match every.kind {
-                Kind::Validation => self.run_validations().await,
-                Kind::Revocation => self.run_revocations().await,
-                Kind::Crl => self.refresh_crls().await.map(|()| 0),
-                Kind::Ocsp => self.refresh_ocsp().await.map(|()| 0),
-                Kind::Delete => self.run_delete_tasks().await,
-                Kind::Signatures => {
+                JobKind::Validation | JobKind::Revocation | JobKind::Delete => self.run_queued(every.kind, every.concurrency).await,
+                JobKind::Crl => self.refresh_crls().await.map(|()| 0),
+                JobKind::Ocsp => self.refresh_ocsp().await.map(|()| 0),
+                JobKind::Signatures => {
                     self.store.prune_signatures(self.now()).await.map(|n| usize::try_from(n).unwrap_or(usize::MAX)).map_err(Into::into)
                 }
             }
@@ -144,34 +126,50 @@ impl Service {
         }
     }
 
+    /// Leases up to `limit` due jobs of `kind` and runs them side by side; returns how many ended done.
+    pub(crate) async fn run_queued(&self, kind: JobKind, limit: i64) -> Result<usize, ServiceError> {
+        let jobs = self.store.claim_jobs(kind, self.now(), JOB_LEASE, limit).await?;
+        self.run_jobs(jobs).await
+    }
+
+    /// One run of a leased job, by its kind; the outcome says how it ended (the caller settles it).
+    pub(crate) async fn run_job(&self, job: &Job) -> Result<JobOutcome, ServiceError> {
+        match job.kind {
+            JobKind::Validation => self.run_validation(job).await,
+            JobKind::Revocation => self.run_revocation(job, self.now()).await,
+            JobKind::Delete => self.run_delete_task(job).await,
+            // Sweeps have no rows; one found in the queue is a mistake to end, not to retry forever.
+            JobKind::Crl | JobKind::Ocsp | JobKind::Signatures => Ok(JobOutcome::Failed(format!("{} is not a queued kind", job.kind))),
+        }
+    }
+
+    /// Runs a leased job under `deadline` and records its outcome; a run cut off is put back with the usual backoff.
+    pub(crate) async fn run_and_settle(&self, job: &Job, deadline: Duration, cut_off: &str) -> Result<JobOutcome, ServiceError> {
+        let outcome = match tokio::time::timeout(deadline, self.run_job(job)).await {
+            Ok(outcome) => outcome?,
+            Err(_) => {
+                tracing::warn!(job = job.id, kind = %job.kind, cert = %job.cert_id, "{cut_off}; retried later");
+                JobOutcome::RetryAt(self.now() + retry_delay(job.attempts), cut_off.to_string())
+            }
+        };
+        self.store.settle_job(job.id, &outcome).await?;
+        Ok(outcome)
+    }
+
     /// Runs claimed jobs side by side, each under `JOB_DEADLINE`: one job that hangs (a server that never
     /// answers) neither delays the others of its pass nor keeps its lease; it is put back with the usual backoff.
-    /// Returns how many jobs reported completion; the last error, if any job failed.
-    pub(crate) async fn run_jobs<F, Fut>(&self, jobs: Vec<Job>, run: F) -> Result<usize, ServiceError>
-    where
-        F: Fn(Service, Job) -> Fut,
-        Fut: Future<Output = Result<bool, ServiceError>> + Send + 'static,
-    {
+    /// Returns how many jobs finished their work; the last error, if any job failed.
+    async fn run_jobs(&self, jobs: Vec<Job>) -> Result<usize, ServiceError> {
         let mut set = tokio::task::JoinSet::new();
         for job in jobs {
-            let (service, work) = (self.clone(), run(self.clone(), job.clone()));
-            set.spawn(async move {
-                match tokio::time::timeout(JOB_DEADLINE, work).await {
-                    Ok(r) => r,
-                    Err(_) => {
-                        tracing::warn!(job = job.id, kind = %job.kind, cert = %job.cert_id, "job timed out; retried later");
-                        let at = service.now() + retry_delay(job.attempts);
-                        service.store.retry_job(job.id, at, "timed out").await?;
-                        Ok(false)
-                    }
-                }
-            });
+            let service = self.clone();
+            set.spawn(async move { service.run_and_settle(&job, JOB_DEADLINE, "timed out").await });
         }
         let (mut done, mut failed) = (0, None);
         while let Some(joined) = set.join_next().await {
             match joined {
-                Ok(Ok(true)) => done += 1,
-                Ok(Ok(false)) => {}
+                Ok(Ok(JobOutcome::Done(note))) if note.is_empty() => done += 1,
+                Ok(Ok(_)) => {}
                 Ok(Err(e)) => failed = Some(e),
                 // A panicked job keeps its lease until it expires, then runs again.
                 Err(e) => tracing::error!(error = %e, "job task panicked"),
@@ -189,7 +187,7 @@ impl Service {
 }
 
 /// Logs and meters a pass: errors and timeouts always, completions when something was done.
-fn record(kind: Kind, outcome: &Outcome) {
+fn record(kind: JobKind, outcome: &Outcome) {
     let result = match outcome {
         Outcome::Done(0) => "idle",
         Outcome::Done(n) => {

@@ -1,9 +1,12 @@
-//! Batch and asynchronous deletion. A task is a row first and work second, so a
-//! restart resumes whatever was still running.
+//! Batch and asynchronous deletion. A task is a row first and a queued delete job
+//! second (written together), so a restart resumes whatever was still running and
+//! only the node holding the job's lease writes the task's result.
 
-use certhub_core::model::DeleteTask;
+use certhub_core::jobs::{DeleteStatus, JobKind, JobOutcome, JobPayload};
+use certhub_core::model::{DeleteTask, Job};
 
 use crate::logs::log_row;
+use crate::scheduler::DEFAULT_CONCURRENCY;
 use crate::{Caller, Service, ServiceError};
 
 /// Outcome of a synchronous batch delete.
@@ -65,30 +68,39 @@ impl Service {
         Ok(self.store.delete_tasks(&caller.owner_uin, ids).await?)
     }
 
-    /// Runs every pending delete task once; returns how many finished.
+    /// Runs the due delete jobs once; returns how many certificates were deleted.
     pub async fn run_delete_tasks(&self) -> Result<usize, ServiceError> {
-        let pending = self.store.pending_delete_tasks().await?;
-        let mut done = 0;
-        for task in pending {
-            let caller = Caller::system(&task.owner_uin);
-            let (status, error) = match self.store.certificate(&task.owner_uin, &task.cert_id).await? {
-                None => (2, "证书不存在".to_string()),
-                Some(cert) => match self.check_deletable(&cert) {
-                    Err(_) => (2, "当前的证书状态不支持此操作".to_string()),
-                    // No cloud resources can be bound to a certificate yet, so nothing blocks it.
-                    Ok(()) => {
-                        let log = log_row(&caller, &task.cert_id, "delete", "删除");
-                        if self.store.delete_certificate(&task.owner_uin, &task.cert_id, &log, self.now()).await? {
-                            (1, String::new())
-                        } else {
-                            (2, "证书不存在".to_string())
-                        }
+        self.run_queued(JobKind::Delete, DEFAULT_CONCURRENCY).await
+    }
+
+    /// One delete job: deletes its certificate when it may be deleted and records the task's result.
+    pub(crate) async fn run_delete_task(&self, job: &Job) -> Result<JobOutcome, ServiceError> {
+        let JobPayload::DeleteTask { task_id } = &job.payload else {
+            return Ok(JobOutcome::Failed("a delete job without its task".into()));
+        };
+        let caller = Caller::system(&job.owner_uin);
+        let (status, error) = match self.store.certificate(&job.owner_uin, &job.cert_id).await? {
+            None => (DeleteStatus::Failed, "证书不存在"),
+            Some(cert) => match self.check_deletable(&cert) {
+                Err(_) => (DeleteStatus::Failed, "当前的证书状态不支持此操作"),
+                // No cloud resources can be bound to a certificate yet, so nothing blocks it.
+                Ok(()) => {
+                    let log = log_row(&caller, &job.cert_id, "delete", "删除");
+                    if self.store.delete_certificate(&job.owner_uin, &job.cert_id, &log, self.now()).await? {
+                        (DeleteStatus::Deleted, "")
+                    } else {
+                        (DeleteStatus::Failed, "证书不存在")
                     }
-                },
-            };
-            self.store.finish_delete_task(&task.task_id, status, &error, self.now()).await?;
-            done += 1;
+                }
+            },
+        };
+        // A task that already has a result (an earlier run whose lease lapsed) keeps it.
+        if !self.store.finish_delete_task(task_id, status, error, self.now()).await? {
+            return Ok(JobOutcome::skipped("the task already has its result"));
         }
-        Ok(done)
+        Ok(match status {
+            DeleteStatus::Deleted => JobOutcome::done(),
+            _ => JobOutcome::skipped(error),
+        })
     }
 }

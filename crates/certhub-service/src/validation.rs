@@ -4,13 +4,15 @@
 
 use base64::Engine;
 use certhub_core::dcv::{DcvFailure, Method};
+use certhub_core::jobs::{JobKind, JobOutcome};
 use certhub_core::model::{CertRecord, Challenge, ChallengeKind, Issued, Job, NewLog};
 use certhub_core::model::{CertStatus, Source};
 use certhub_core::rules::WAITING;
 use certhub_core::store::Transition;
 use certhub_pki::ca::CaFamily;
 
-use crate::apply::{DNS_LABEL, VALIDATE, system_log};
+use crate::apply::{DNS_LABEL, system_log};
+use crate::scheduler::DEFAULT_CONCURRENCY;
 use crate::{Caller, Service, ServiceError};
 use certhub_core::profile;
 
@@ -71,42 +73,35 @@ pub fn txt_name(domain: &str) -> String {
 impl Service {
     /// Runs the due validation jobs once; returns how many certificates were issued.
     pub async fn run_validations(&self) -> Result<usize, ServiceError> {
-        let jobs = self.store.claim_jobs(VALIDATE, self.now(), JOB_LEASE, 16).await?;
-        self.run_jobs(jobs, |service, job| async move { service.run_validation(&job).await }).await
+        self.run_queued(JobKind::Validation, DEFAULT_CONCURRENCY).await
     }
 
-    async fn run_validation(&self, job: &Job) -> Result<bool, ServiceError> {
+    /// One check of a pending order: issued when its domain validates, failed when its window closed.
+    pub(crate) async fn run_validation(&self, job: &Job) -> Result<JobOutcome, ServiceError> {
         let now = self.now();
         let system = Caller::system(&job.owner_uin);
         let Some(mut cert) = self.store.certificate(&job.owner_uin, &job.cert_id).await? else {
-            self.store.end_job(job.id, "done", "certificate deleted").await?;
-            return Ok(false);
+            return Ok(JobOutcome::skipped("certificate deleted"));
         };
         if !cert.is_waiting() {
-            self.store.end_job(job.id, "done", "no longer pending").await?;
-            return Ok(false);
+            return Ok(JobOutcome::skipped("no longer pending"));
         }
         if now > job.deadline {
             let msg = "域名验证超时，订单自动关闭，请您重新进行证书申请";
             self.fail_order(&cert, msg, &system_log(&system, &cert.id, "failed", "域名验证超时"), now).await?;
             self.remove_auto_record(&cert, true).await;
-            self.store.end_job(job.id, "failed", msg).await?;
-            return Ok(false);
+            return Ok(JobOutcome::Failed(msg.to_string()));
         }
         let retry_at = now + retry_delay(job.attempts);
         if method_of(&cert) == Method::DnsAuto && cert.status == CertStatus::Pending {
             match self.publish_auto_record(&cert, &system, now).await {
                 Ok(Some(updated)) => cert = updated,
                 Ok(None) => {}
-                Err(f) => {
-                    self.store.retry_job(job.id, retry_at, &f.reason).await?;
-                    return Ok(false);
-                }
+                Err(f) => return Ok(JobOutcome::RetryAt(retry_at, f.reason)),
             }
         }
         if let Err(f) = self.check_domain(&cert).await {
-            self.store.retry_job(job.id, retry_at, &f.reason).await?;
-            return Ok(false);
+            return Ok(JobOutcome::RetryAt(retry_at, f.reason));
         }
         match self.issue_pending(&cert, now).await {
             Ok(issued) => {
@@ -114,22 +109,17 @@ impl Service {
                 if self.store.mark_issued(&job.owner_uin, &cert.id, &issued, &log, now).await? {
                     self.after_issue(&cert, &system, now).await?;
                 }
-                self.store.end_job(job.id, "done", "").await?;
                 tracing::info!(cert = %cert.id, "issued");
-                Ok(true)
+                Ok(JobOutcome::done())
             }
             Err(ServiceError::Pki(e)) => {
                 // A lint failure refuses issuance and says why.
                 let msg = format!("签发失败: {e}");
                 tracing::error!(cert = %cert.id, error = %e, "issuance refused");
                 self.fail_order(&cert, &msg, &system_log(&system, &cert.id, "failed", "签发失败"), now).await?;
-                self.store.end_job(job.id, "failed", &msg).await?;
-                Ok(false)
+                Ok(JobOutcome::Failed(msg))
             }
-            Err(e) => {
-                self.store.retry_job(job.id, now + 30, &e.to_string()).await?;
-                Ok(false)
-            }
+            Err(e) => Ok(JobOutcome::RetryAt(now + 30, e.to_string())),
         }
     }
 
@@ -228,15 +218,9 @@ impl Service {
         }
         let now = self.now();
         // `None`: a background worker holds the job right now and will finish it.
-        let Some(job) = self.store.claim_cert_job(VALIDATE, id, now, JOB_LEASE).await? else { return Ok(()) };
-        match tokio::time::timeout(COMPLETE_DEADLINE, self.run_validation(&job)).await {
-            Ok(outcome) => outcome.map(|_| ()),
-            Err(_) => {
-                // The check outlived the request: hand the job back to the background worker.
-                self.store.retry_job(job.id, now + retry_delay(job.attempts), "CompleteCertificate check timed out").await?;
-                Ok(())
-            }
-        }
+        let Some(job) = self.store.claim_cert_job(JobKind::Validation, id, now, JOB_LEASE).await? else { return Ok(()) };
+        // A check that outlives the request hands the job back to the background worker.
+        self.run_and_settle(&job, COMPLETE_DEADLINE, "CompleteCertificate check timed out").await.map(|_| ())
     }
 
     /// CheckCertificateDomainVerification: the per-domain result of checking now.

@@ -9,14 +9,15 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use certhub_core::dcv::{DcvFailure, DomainValidator};
+use certhub_core::jobs::{DeleteStatus, JobKind};
 use certhub_core::model::CertStatus;
 use certhub_core::{Clock, Store, SystemClock};
 use certhub_dcv::FileValidator;
 use certhub_pki::parse::TrustStore;
 use certhub_service::apply::ApplyInput;
-use certhub_service::scheduler::{Every, Kind};
+use certhub_service::scheduler::Every;
 use certhub_service::{Caller, Service, ServiceConfig};
-use certhub_store::{KeyCipher, SqlStore};
+use certhub_store::{Sealer, SqlStore};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
@@ -58,7 +59,7 @@ async fn stalled_server() -> (u16, mpsc::UnboundedReceiver<()>) {
 async fn service(name: &str) -> (Service, mpsc::UnboundedReceiver<()>) {
     let dir = std::env::temp_dir().join(format!("certhub-fair-{name}-{}", certhub_core::ids::random_alnum(8)));
     std::fs::create_dir_all(&dir).expect("dir");
-    let cipher = Arc::new(KeyCipher::from_bytes(&[3u8; 32]).expect("cipher"));
+    let cipher = Arc::new(Sealer::from_bytes(&[3u8; 32]).expect("cipher"));
     let url = format!("sqlite://{}", dir.join("t.db").display());
     let store: Arc<dyn Store> = Arc::new(SqlStore::connect(&url, cipher.clone()).await.expect("store"));
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -67,8 +68,8 @@ async fn service(name: &str) -> (Service, mpsc::UnboundedReceiver<()>) {
     // A generous client timeout: what bounds the stall is certhub's own deadlines, not this one.
     let stalled =
         FileValidator { port, connect_to: Some(IpAddr::V4(Ipv4Addr::LOCALHOST)), allow_private: true, timeout: Duration::from_secs(600) };
-    let svc = Service::new(store, clock, TrustStore::default(), config, cipher.derive("download-url"))
-        .with_validator(Arc::new(RoutedValidator { stalled }));
+    let svc =
+        Service::new(store, clock, TrustStore::default(), config, cipher.clone()).with_validator(Arc::new(RoutedValidator { stalled }));
     svc.ensure_cas().await.expect("CAs");
     (svc, accepted)
 }
@@ -132,9 +133,9 @@ async fn a_stalled_validation_delays_no_revocation_or_delete() {
     let to_delete = svc.issue_validated_csr(&other, &csr("delete.example.com"), 90).await.expect("issued");
     let stuck = order(&svc, &slow, STALLED).await;
     let quick = Duration::from_millis(50);
-    let plan: Vec<Every> = [Kind::Validation, Kind::Revocation, Kind::Crl, Kind::Ocsp, Kind::Delete]
+    let plan: Vec<Every> = [JobKind::Validation, JobKind::Revocation, JobKind::Crl, JobKind::Ocsp, JobKind::Delete]
         .into_iter()
-        .map(|kind| Every { kind, interval: quick, deadline: Duration::from_secs(300) })
+        .map(|kind| Every::new(kind, quick, Duration::from_secs(300)))
         .collect();
     let scheduler = svc.start_scheduler(&plan);
     // The validation worker is now inside the request that will never be answered.
@@ -145,7 +146,7 @@ async fn a_stalled_validation_delays_no_revocation_or_delete() {
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     loop {
         let revoked = svc.certificate(&other, &to_revoke).await.expect("read").status == CertStatus::Revoked;
-        let deleted = svc.delete_task_results(&other, &task_ids).await.expect("tasks").iter().all(|t| t.status == 1);
+        let deleted = svc.delete_task_results(&other, &task_ids).await.expect("tasks").iter().all(|t| t.status == DeleteStatus::Deleted);
         if revoked && deleted {
             break;
         }

@@ -8,7 +8,7 @@ use certhub_core::model::CertStatus;
 use certhub_core::{Clock, Store, SystemClock};
 use certhub_pki::parse::{TrustStore, pem};
 use certhub_service::{Caller, Service, ServiceConfig, ServiceError};
-use certhub_store::{KeyCipher, SqlStore};
+use certhub_store::{Sealer, SqlStore};
 
 fn openssl(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
     let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl runs");
@@ -19,12 +19,12 @@ fn openssl(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
 async fn every_family_issues_from_a_csr_and_openssl_verifies_the_chain() {
     let dir = std::env::temp_dir().join(format!("certhub-issue-{}", certhub_core::ids::random_alnum(10)));
     std::fs::create_dir_all(&dir).expect("dir");
-    let cipher = Arc::new(KeyCipher::from_bytes(&[9u8; 32]).expect("cipher"));
+    let cipher = Arc::new(Sealer::from_bytes(&[9u8; 32]).expect("cipher"));
     let store: Arc<dyn Store> =
         Arc::new(SqlStore::connect(&format!("sqlite://{}", dir.join("t.db").display()), cipher.clone()).await.expect("store"));
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let config = ServiceConfig { public_url: "http://127.0.0.1:1".into(), download_url_ttl: 3600, dcv_window: 3600 };
-    let service = Service::new(store.clone(), clock, TrustStore::default(), config, cipher.derive("download-url"));
+    let service = Service::new(store.clone(), clock, TrustStore::default(), config, cipher.clone());
     let cas = service.ensure_cas().await.expect("CAs");
     assert_eq!(cas.len(), 5, "ECDSA P-256/P-384, RSA 2048/4096 and SM2");
     let account = store.ensure_account("issue-test", 0).await.expect("account");

@@ -8,7 +8,7 @@ use certhub_core::{Clock, Store, SystemClock};
 use certhub_pki::ocsp::{self, HashAlg};
 use certhub_pki::parse::{ParsedCert, TrustStore, pem};
 use certhub_service::{Caller, Service, ServiceConfig};
-use certhub_store::{KeyCipher, SqlStore};
+use certhub_store::{Sealer, SqlStore};
 
 fn csr(name: &str) -> String {
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
@@ -21,12 +21,12 @@ fn csr(name: &str) -> String {
 async fn unknown_serials_are_answered_but_never_cached() {
     let dir = std::env::temp_dir().join(format!("certhub-ocsp-{}", certhub_core::ids::random_alnum(10)));
     std::fs::create_dir_all(&dir).expect("dir");
-    let cipher = Arc::new(KeyCipher::from_bytes(&[7u8; 32]).expect("cipher"));
+    let cipher = Arc::new(Sealer::from_bytes(&[7u8; 32]).expect("cipher"));
     let store: Arc<dyn Store> =
         Arc::new(SqlStore::connect(&format!("sqlite://{}", dir.join("t.db").display()), cipher.clone()).await.expect("store"));
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let config = ServiceConfig { public_url: "http://127.0.0.1:1".into(), download_url_ttl: 3600, dcv_window: 3600 };
-    let service = Service::new(store.clone(), clock, TrustStore::default(), config, cipher.derive("download-url"));
+    let service = Service::new(store.clone(), clock, TrustStore::default(), config, cipher.clone());
     service.ensure_cas().await.expect("CAs");
     let account = store.ensure_account("ocsp-test", 0).await.expect("account");
     let caller = Caller { owner_uin: account.uin, app_id: account.app_id, credential: "test".into() };

@@ -10,15 +10,15 @@ use certhub_core::{Clock, Store, SystemClock};
 use certhub_pki::parse::TrustStore;
 use certhub_service::revoke::Door;
 use certhub_service::{Caller, Service, ServiceConfig};
-use certhub_store::{KeyCipher, SqlStore};
+use certhub_store::{Sealer, SqlStore};
 use x509_parser::prelude::FromDer;
 
 async fn node(url: &str) -> Service {
-    let cipher = Arc::new(KeyCipher::from_bytes(&[9u8; 32]).expect("cipher"));
+    let cipher = Arc::new(Sealer::from_bytes(&[9u8; 32]).expect("cipher"));
     let store: Arc<dyn Store> = Arc::new(SqlStore::connect(url, cipher.clone()).await.expect("store"));
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let config = ServiceConfig { public_url: "http://127.0.0.1:1".into(), download_url_ttl: 3600, dcv_window: 3600 };
-    Service::new(store, clock, TrustStore::default(), config, cipher.derive("download-url"))
+    Service::new(store, clock, TrustStore::default(), config, cipher.clone())
 }
 
 fn csr(name: &str) -> String {

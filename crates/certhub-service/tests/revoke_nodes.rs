@@ -9,18 +9,18 @@ use certhub_core::{Clock, Store, SystemClock};
 use certhub_pki::parse::TrustStore;
 use certhub_service::revoke::Door;
 use certhub_service::{Caller, Service, ServiceConfig};
-use certhub_store::{KeyCipher, SqlStore};
+use certhub_store::{Sealer, SqlStore};
 use x509_parser::prelude::FromDer;
 
 fn psql(url: &str, sql: &str) -> bool {
     Command::new("psql").args([url, "-qc", sql]).output().is_ok_and(|o| o.status.success())
 }
 
-async fn node(url: &str, cipher: &Arc<KeyCipher>) -> Service {
+async fn node(url: &str, cipher: &Arc<Sealer>) -> Service {
     let store: Arc<dyn Store> = Arc::new(SqlStore::connect(url, cipher.clone()).await.expect("store"));
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let config = ServiceConfig { public_url: "http://127.0.0.1:1".into(), download_url_ttl: 3600, dcv_window: 3600 };
-    Service::new(store, clock, TrustStore::default(), config, cipher.derive("download-url"))
+    Service::new(store, clock, TrustStore::default(), config, cipher.clone())
 }
 
 fn csr(name: &str) -> String {
@@ -56,7 +56,7 @@ async fn crl_serials(svc: &Service, ca: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_revoking_at_once_publish_one_crl_sequence() {
     let Some((url, base, db)) = database() else { return };
-    let cipher = Arc::new(KeyCipher::from_bytes(&[5u8; 32]).expect("cipher"));
+    let cipher = Arc::new(Sealer::from_bytes(&[5u8; 32]).expect("cipher"));
     let (a, b) = (node(&url, &cipher).await, node(&url, &cipher).await);
     a.ensure_cas().await.expect("CAs");
     let account = a.store().ensure_account("nodes", 0).await.expect("account");
@@ -91,7 +91,7 @@ async fn two_nodes_revoking_at_once_publish_one_crl_sequence() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revocation_made_while_another_node_holds_the_crl_lease_is_published_within_seconds() {
     let Some((url, base, db)) = database() else { return };
-    let cipher = Arc::new(KeyCipher::from_bytes(&[6u8; 32]).expect("cipher"));
+    let cipher = Arc::new(Sealer::from_bytes(&[6u8; 32]).expect("cipher"));
     let (a, b) = (node(&url, &cipher).await, node(&url, &cipher).await);
     a.ensure_cas().await.expect("CAs");
     let account = a.store().ensure_account("lease", 0).await.expect("account");

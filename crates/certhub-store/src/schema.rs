@@ -24,7 +24,7 @@ impl Step {
 }
 
 /// Where a rewrite step stands among the SQL migrations (its version is its position + 1).
-const TYPED_EXTRA_AT: usize = 9;
+const TYPED_EXTRA_AT: usize = 10;
 
 /// The SQL migrations, in order; `TYPED_EXTRA_AT` counts among them.
 const MIGRATIONS: &[&str] = &[
@@ -201,6 +201,16 @@ UPDATE revoke_requests SET status = 'rejected', processor_comment = 'duplicate o
     WHERE status = 'pending' AND id NOT IN (SELECT MIN(id) FROM revoke_requests WHERE status = 'pending' GROUP BY cert_id);
 CREATE UNIQUE INDEX IF NOT EXISTS revoke_requests_one_pending ON revoke_requests(cert_id) WHERE status = 'pending';
 "#,
+    // One scheduler: job kinds take the names the scheduler logs them under, a job carries a payload (a delete
+    // job its task's ID), and delete tasks still running are queued as delete jobs instead of being polled.
+    r#"
+ALTER TABLE jobs ADD COLUMN payload TEXT NOT NULL DEFAULT '';
+UPDATE jobs SET kind = 'validation' WHERE kind = 'validate';
+UPDATE jobs SET kind = 'revocation' WHERE kind = 'revoke';
+INSERT INTO jobs (kind, owner_uin, cert_id, state, run_at, deadline, attempts, lease_until, last_error, payload)
+    SELECT 'delete', owner_uin, cert_id, 'queued', updated_at, 9223372036854775807, 0, 0, '', CAST(id AS TEXT)
+    FROM delete_tasks WHERE status = 0;
+"#,
 ];
 
 /// The migrations with the backend's types: `postgres` or SQLite otherwise.
@@ -224,7 +234,32 @@ mod tests {
     use certhub_core::model::{Revocation, RevocationReason, RevokedSerial};
     use sqlx::Connection;
 
-    use crate::{KeyCipher, SqlStore};
+    use crate::{Sealer, SqlStore};
+
+    /// The steps before the first SQL migration containing `marker`, as a database of that release has them.
+    fn steps_before(postgres: bool, marker: &str) -> Vec<super::Step> {
+        let mut steps = super::for_backend(postgres);
+        let before = steps.iter().position(|m| m.sql().is_some_and(|s| s.contains(marker))).expect("the migration");
+        steps.truncate(before);
+        steps
+    }
+
+    /// Rows of a database from before the one scheduler: a validation job under its old name, a delete task
+    /// still running (polled then, queued now) and one already finished.
+    macro_rules! old_jobs {
+        ($conn:expr) => {{
+            for stmt in [
+                "INSERT INTO jobs (kind, owner_uin, cert_id, state, run_at, deadline, attempts, lease_until, last_error) \
+                 VALUES ('validate', '100', 'pend0001', 'queued', 10, 5000, 2, 0, 'not yet')",
+                "INSERT INTO jobs (kind, owner_uin, cert_id, state, run_at, deadline, attempts, lease_until, last_error) \
+                 VALUES ('revoke', '100', 'rev00001', 'done', 10, 5000, 1, 0, '')",
+                "INSERT INTO delete_tasks (owner_uin, cert_id, status, domains, error, updated_at) VALUES ('100', 'del00001', 0, '[]', '', 20)",
+                "INSERT INTO delete_tasks (owner_uin, cert_id, status, domains, error, updated_at) VALUES ('100', 'del00002', 1, '[]', '', 20)",
+            ] {
+                sqlx::query(stmt).execute(&mut *$conn).await.expect(stmt);
+            }
+        }};
+    }
 
     /// Applies `steps` (SQL, as an older release did) through the raw connection `$raw`, records their versions,
     /// and adds the account `100` the old rows belong to.
@@ -254,13 +289,8 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("certhub-upgrade-{}", certhub_core::ids::random_alnum(10)));
         std::fs::create_dir_all(&dir).expect("dir");
         let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
-        let migrations = super::for_backend(false);
-        let before = migrations
-            .iter()
-            .position(|m| m.sql().is_some_and(|s| s.contains("CREATE TABLE revocations")))
-            .expect("the revocations migration");
         let mut raw = sqlx::SqliteConnection::connect(&url).await.expect("raw");
-        old_database!(raw, &migrations[..before]);
+        old_database!(raw, steps_before(false, "CREATE TABLE revocations"));
         for (id, serial, revoked_at) in [("old1", "5e01", Some(77)), ("old2", "5e02", None)] {
             sqlx::query(
                 "INSERT INTO certificates (id, owner_uin, project_id, alias, source, cert_type, product_name, domain, sans, status, \
@@ -282,7 +312,7 @@ mod tests {
             .expect("crl");
         drop(raw);
 
-        let store = SqlStore::connect(&url, Arc::new(KeyCipher::from_bytes(&[4u8; 32]).expect("cipher"))).await.expect("upgrade");
+        let store = SqlStore::connect(&url, Arc::new(Sealer::from_bytes(&[4u8; 32]).expect("cipher"))).await.expect("upgrade");
         let listed = store.revoked_serials("ecdsa-p256").await.expect("list");
         assert_eq!(
             listed,
@@ -385,7 +415,7 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("dir");
         let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
         first_release_db!(sqlx::SqliteConnection, &url, false);
-        let cipher = Arc::new(KeyCipher::from_bytes(&[4u8; 32]).expect("cipher"));
+        let cipher = Arc::new(Sealer::from_bytes(&[4u8; 32]).expect("cipher"));
         let store = SqlStore::connect(&url, cipher.clone()).await.expect("upgrade");
         check_upgraded(&store).await;
         store.close().await;
@@ -395,28 +425,80 @@ mod tests {
         let _ = std::fs::remove_dir_all(dir);
     }
 
-    /// The same on PostgreSQL (`CERTHUB_TEST_PG_URL`; skipped when unreachable, unless `CI=true`).
-    #[tokio::test]
-    async fn the_upgrade_types_the_first_releases_extra_on_postgres() {
+    /// A fresh database named `prefix_…` on the server of `CERTHUB_TEST_PG_URL`: the admin connection, its name and
+    /// its URL; `None` (the test is skipped) when the server is unreachable, unless `CI=true`.
+    async fn scratch_postgres(prefix: &str) -> Option<(sqlx::PgConnection, String, String)> {
         let base = std::env::var("CERTHUB_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-        let ci = std::env::var("CI").is_ok_and(|v| v == "true");
         let mut admin = match sqlx::PgConnection::connect(&base).await {
             Ok(c) => c,
-            Err(e) if !ci => {
+            Err(e) if std::env::var("CI").as_deref() != Ok("true") => {
                 eprintln!("SKIPPED: PostgreSQL unreachable at {base}: {e}");
-                return;
+                return None;
             }
             Err(e) => panic!("PostgreSQL is required under CI=true but unreachable at {base}: {e}"),
         };
-        let db = format!("certhub_extra_{}", certhub_core::ids::random_alnum(10).to_lowercase());
+        let db = format!("{prefix}_{}", certhub_core::ids::random_alnum(10).to_ascii_lowercase());
         sqlx::query(&format!("CREATE DATABASE {db}")).execute(&mut admin).await.expect("create database");
         let url = match base.rsplit_once('/') {
             Some((prefix, _)) => format!("{prefix}/{db}"),
             None => panic!("bad URL {base}"),
         };
+        Some((admin, db, url))
+    }
+
+    /// The same on PostgreSQL (`CERTHUB_TEST_PG_URL`; skipped when unreachable, unless `CI=true`).
+    #[tokio::test]
+    async fn the_upgrade_types_the_first_releases_extra_on_postgres() {
+        let Some((mut admin, db, url)) = scratch_postgres("certhub_extra").await else { return };
         first_release_db!(sqlx::PgConnection, &url, true);
-        let store = SqlStore::connect(&url, Arc::new(KeyCipher::from_bytes(&[4u8; 32]).expect("cipher"))).await.expect("upgrade");
+        let store = SqlStore::connect(&url, Arc::new(Sealer::from_bytes(&[4u8; 32]).expect("cipher"))).await.expect("upgrade");
         check_upgraded(&store).await;
+        store.close().await;
+        let _ = sqlx::query(&format!("DROP DATABASE {db} WITH (FORCE)")).execute(&mut admin).await;
+    }
+
+    /// After the upgrade the old rows are leased under their typed kinds, the running delete task as a delete job.
+    async fn assert_jobs_upgraded(store: &SqlStore) {
+        use certhub_core::jobs::{DeleteStatus, JobKind, JobPayload};
+        let validations = store.claim_jobs(JobKind::Validation, 100, 30, 10).await.expect("claim");
+        assert_eq!(validations.len(), 1);
+        assert_eq!(
+            (validations[0].cert_id.as_str(), validations[0].attempts, validations[0].payload.clone()),
+            ("pend0001", 3, JobPayload::Certificate)
+        );
+        assert!(store.claim_jobs(JobKind::Revocation, 100, 30, 10).await.expect("claim").is_empty(), "a done job stays done");
+        let deletes = store.claim_jobs(JobKind::Delete, 100, 30, 10).await.expect("claim");
+        assert_eq!(deletes.len(), 1, "only the running task is queued");
+        let JobPayload::DeleteTask { task_id } = &deletes[0].payload else { panic!("a delete job carries its task") };
+        assert_eq!(deletes[0].cert_id, "del00001");
+        let tasks = store.delete_tasks("100", std::slice::from_ref(task_id)).await.expect("tasks");
+        assert_eq!(tasks[0].status, DeleteStatus::Running);
+    }
+
+    #[tokio::test]
+    async fn the_upgrade_queues_running_delete_tasks_and_renames_job_kinds_on_sqlite() {
+        let dir = std::env::temp_dir().join(format!("certhub-upgrade-jobs-{}", certhub_core::ids::random_alnum(10)));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
+        let mut raw = sqlx::SqliteConnection::connect(&url).await.expect("raw");
+        old_database!(raw, steps_before(false, "ADD COLUMN payload"));
+        old_jobs!(&mut raw);
+        drop(raw);
+        let store = SqlStore::connect(&url, Arc::new(Sealer::from_bytes(&[4u8; 32]).expect("cipher"))).await.expect("upgrade");
+        assert_jobs_upgraded(&store).await;
+        store.close().await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn the_upgrade_queues_running_delete_tasks_and_renames_job_kinds_on_postgres() {
+        let Some((mut admin, db, url)) = scratch_postgres("certhub_upgrade").await else { return };
+        let mut raw = sqlx::PgConnection::connect(&url).await.expect("raw");
+        old_database!(raw, steps_before(true, "ADD COLUMN payload"));
+        old_jobs!(&mut raw);
+        drop(raw);
+        let store = SqlStore::connect(&url, Arc::new(Sealer::from_bytes(&[4u8; 32]).expect("cipher"))).await.expect("upgrade");
+        assert_jobs_upgraded(&store).await;
         store.close().await;
         let _ = sqlx::query(&format!("DROP DATABASE {db} WITH (FORCE)")).execute(&mut admin).await;
     }

@@ -5,14 +5,15 @@
 
 use std::sync::Arc;
 
+use certhub_core::jobs::JobKind;
 use certhub_core::model::{CertRecord, CertStatus, CertType, NewLog, Revocation, RevocationReason, RevokeRequestStatus, Source, Tag};
 use certhub_core::store::{Reissue, Transition};
 use certhub_core::{Store, StoreError};
-use certhub_store::{KeyCipher, SqlStore};
+use certhub_store::{Sealer, SqlStore};
 use sqlx::Connection;
 
-fn cipher() -> Arc<KeyCipher> {
-    Arc::new(KeyCipher::from_bytes(&[7u8; 32]).expect("cipher"))
+fn cipher() -> Arc<Sealer> {
+    Arc::new(Sealer::from_bytes(&[7u8; 32]).expect("cipher"))
 }
 
 fn cert(id: &str, owner: &str, status: CertStatus, t: i64) -> CertRecord {
@@ -80,7 +81,7 @@ async fn reissue_is_one_transaction(store: &SqlStore, owner: &str, now: i64) {
         order: &clash,
         private_key: None,
         log: &order_log,
-        job_kind: "validate",
+        job_kind: JobKind::Validation,
         deadline: now + 3600,
     };
     assert!(matches!(store.reissue(&r, now).await, Err(StoreError::Conflict(_))));
@@ -98,14 +99,14 @@ async fn reissue_is_one_transaction(store: &SqlStore, owner: &str, now: i64) {
         order: &order,
         private_key: Some(b"NEWKEY"),
         log: &order_log,
-        job_kind: "validate",
+        job_kind: JobKind::Validation,
         deadline: now + 3600,
     };
     assert!(store.reissue(&r, now).await.expect("reissue"));
     assert_eq!(store.certificate(owner, "orig0001").await.expect("read").expect("there").status, CertStatus::Reissuing);
     assert_eq!(store.certificate(owner, "new00001").await.expect("read").expect("there").status, CertStatus::Pending);
     assert_eq!(store.certificate_key(owner, "new00001").await.expect("key").as_deref(), Some(&b"NEWKEY"[..]));
-    assert_eq!(store.claim_cert_job("validate", "new00001", now, 60).await.expect("claim").map(|j| j.deadline), Some(now + 3600));
+    assert_eq!(store.claim_cert_job(JobKind::Validation, "new00001", now, 60).await.expect("claim").map(|j| j.deadline), Some(now + 3600));
     // A second reissue finds the original no longer issued and writes nothing.
     let again = cert("new00002", owner, CertStatus::Pending, now);
     let r = Reissue {
@@ -114,7 +115,7 @@ async fn reissue_is_one_transaction(store: &SqlStore, owner: &str, now: i64) {
         order: &again,
         private_key: None,
         log: &order_log,
-        job_kind: "validate",
+        job_kind: JobKind::Validation,
         deadline: now + 3600,
     };
     assert!(!store.reissue(&r, now).await.expect("second"));

@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use certhub_core::Store;
 use certhub_core::model::{CertRecord, CertStatus, CertType, NewLog, Source};
-use certhub_store::{KeyCipher, SqlStore};
+use certhub_store::{Sealer, SqlStore};
 use sqlx::Connection;
 
-fn cipher() -> Arc<KeyCipher> {
-    Arc::new(KeyCipher::from_bytes(&[7u8; 32]).expect("cipher"))
+fn cipher() -> Arc<Sealer> {
+    Arc::new(Sealer::from_bytes(&[7u8; 32]).expect("cipher"))
 }
 
 fn cert(id: &str, owner: &str, pad: usize) -> CertRecord {

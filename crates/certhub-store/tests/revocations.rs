@@ -6,10 +6,10 @@ use std::sync::Arc;
 use certhub_core::Store;
 use certhub_core::model::{CertRecord, CertStatus, CertType, NewLog, Revocation, RevocationReason, RevokedSerial, Source};
 use certhub_core::store::Transition;
-use certhub_store::{KeyCipher, SqlStore};
+use certhub_store::{Sealer, SqlStore};
 
-fn cipher() -> Arc<KeyCipher> {
-    Arc::new(KeyCipher::from_bytes(&[3u8; 32]).expect("cipher"))
+fn cipher() -> Arc<Sealer> {
+    Arc::new(Sealer::from_bytes(&[3u8; 32]).expect("cipher"))
 }
 
 fn ours(id: &str, owner: &str, serial: &str) -> CertRecord {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use certhub_core::Store;
 use certhub_core::model::{CertQuery, CertRecord, CertStatus, CertType, NewLog, Source};
-use certhub_store::{KeyCipher, SqlStore};
+use certhub_store::{Sealer, SqlStore};
 
 fn record(
     n: usize,
@@ -52,7 +52,7 @@ async fn listing_filters_agree_with_the_rules() {
     let dir = std::env::temp_dir().join(format!("certhub-rules-{}", certhub_core::ids::random_alnum(10)));
     std::fs::create_dir_all(&dir).expect("dir");
     let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
-    let store = SqlStore::connect(&url, Arc::new(KeyCipher::from_bytes(&[3u8; 32]).expect("cipher"))).await.expect("store");
+    let store = SqlStore::connect(&url, Arc::new(Sealer::from_bytes(&[3u8; 32]).expect("cipher"))).await.expect("store");
     let owner = store.ensure_account("rules", 0).await.expect("account").uin;
     let now = 1_700_000_000;
     let day = 86_400;

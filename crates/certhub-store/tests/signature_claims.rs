@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use certhub_core::Store;
 use certhub_core::model::{ClaimState, SignatureClaim};
-use certhub_store::{KeyCipher, SqlStore};
+use certhub_store::{Sealer, SqlStore};
 use sqlx::Connection;
 
-fn cipher() -> Arc<KeyCipher> {
-    Arc::new(KeyCipher::from_bytes(&[9u8; 32]).expect("cipher"))
+fn cipher() -> Arc<Sealer> {
+    Arc::new(Sealer::from_bytes(&[9u8; 32]).expect("cipher"))
 }
 
 fn claim(key: &str, sig: &str, fingerprint: &str, request_id: &str, expires_at: i64) -> SignatureClaim {

@@ -6,16 +6,17 @@
 
 use std::sync::Arc;
 
+use certhub_core::jobs::{DeleteStatus, JobKind, JobOutcome, JobPayload};
 use certhub_core::model::{
     CertOrder, CertQuery, CertRecord, CertStatus, CertType, KeyKind, LogQuery, NewLog, RevocationReason, RevokeRequestStatus, Source, Tag,
 };
 use certhub_core::store::Transition;
 use certhub_core::{Store, StoreError};
-use certhub_store::{KeyCipher, SqlStore};
+use certhub_store::{Sealer, SqlStore};
 use sqlx::Connection;
 
-fn cipher() -> Arc<KeyCipher> {
-    Arc::new(KeyCipher::from_bytes(&[42u8; 32]).expect("cipher"))
+fn cipher() -> Arc<Sealer> {
+    Arc::new(Sealer::from_bytes(&[42u8; 32]).expect("cipher"))
 }
 
 fn cert(id: &str, owner: &str, domain: &str, t: i64) -> CertRecord {
@@ -174,17 +175,31 @@ async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_
         .await
         .expect("tasks");
     assert_eq!(tasks.len(), 2);
-    assert_eq!(store.pending_delete_tasks().await.expect("pending").len(), 2);
-    store.finish_delete_task(&tasks[0].task_id, 1, "", now + 5).await.expect("finish");
+    // Each task is queued as a delete job carrying its task's ID, leased like every other job.
+    let delete_jobs = store.claim_jobs(JobKind::Delete, now, 30, 10).await.expect("claim deletes");
+    let carried: Vec<JobPayload> = delete_jobs.iter().map(|j| j.payload.clone()).collect();
+    let expected: Vec<JobPayload> = tasks.iter().map(|t| JobPayload::DeleteTask { task_id: t.task_id.clone() }).collect();
+    assert_eq!(carried, expected);
+    assert_eq!(delete_jobs[0].cert_id, "cert0009");
+    assert!(store.claim_jobs(JobKind::Delete, now, 30, 10).await.expect("claim").is_empty(), "leased");
+    assert!(store.finish_delete_task(&tasks[0].task_id, DeleteStatus::Deleted, "", now + 5).await.expect("finish"));
+    assert!(
+        !store.finish_delete_task(&tasks[0].task_id, DeleteStatus::Failed, "late", now + 6).await.expect("again"),
+        "a task's result is never overwritten"
+    );
+    for job in &delete_jobs {
+        store.settle_job(job.id, &JobOutcome::done()).await.expect("settle");
+    }
     let got = store
         .delete_tasks(&a.uin, &[tasks[0].task_id.clone(), tasks[1].task_id.clone(), "999999".into(), "x".into()])
         .await
         .expect("get tasks");
     assert_eq!(got.len(), 2);
-    assert_eq!(got[0].status, 1);
+    assert_eq!((got[0].status, got[0].error.as_str()), (DeleteStatus::Deleted, ""));
+    assert_eq!(got[1].status, DeleteStatus::Running);
     assert_eq!(got[0].domains, vec!["d9.example.com".to_string()]);
     assert!(store.delete_tasks(&b.uin, &[tasks[0].task_id.clone()]).await.expect("b tasks").is_empty());
-    assert_eq!(store.pending_delete_tasks().await.expect("pending").len(), 1);
+    assert!(store.claim_jobs(JobKind::Delete, now + 10_000, 30, 10).await.expect("claim").is_empty(), "settled");
 
     // CA hierarchies: stored once per family, keys sealed and bound to their role.
     let ca = certhub_core::model::CaRecord {
@@ -207,18 +222,19 @@ async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_
     pending.status = CertStatus::Pending;
     pending.cert_pem = None;
     store
-        .insert_pending_certificate(&pending, Some(b"PENDING-KEY"), &log("pend0001", "apply"), "validate", now + 3600, now)
+        .insert_pending_certificate(&pending, Some(b"PENDING-KEY"), &log("pend0001", "apply"), JobKind::Validation, now + 3600, now)
         .await
         .expect("pending");
-    let jobs = store.claim_jobs("validate", now, 30, 10).await.expect("claim");
+    let jobs = store.claim_jobs(JobKind::Validation, now, 30, 10).await.expect("claim");
     assert_eq!(jobs.len(), 1);
     assert_eq!((jobs[0].cert_id.as_str(), jobs[0].attempts, jobs[0].deadline), ("pend0001", 1, now + 3600));
-    assert!(store.claim_jobs("validate", now + 1, 30, 10).await.expect("claim").is_empty(), "leased");
-    assert!(store.claim_jobs("other", now + 100, 30, 10).await.expect("claim").is_empty(), "kind");
-    store.retry_job(jobs[0].id, now + 60, "not yet").await.expect("retry");
-    assert!(store.claim_jobs("validate", now + 10, 30, 10).await.expect("claim").is_empty(), "not due");
+    assert_eq!((jobs[0].kind, &jobs[0].payload), (JobKind::Validation, &JobPayload::Certificate));
+    assert!(store.claim_jobs(JobKind::Validation, now + 1, 30, 10).await.expect("claim").is_empty(), "leased");
+    assert!(store.claim_jobs(JobKind::Revocation, now + 100, 30, 10).await.expect("claim").is_empty(), "kind");
+    store.settle_job(jobs[0].id, &JobOutcome::RetryAt(now + 60, "not yet".into())).await.expect("retry");
+    assert!(store.claim_jobs(JobKind::Validation, now + 10, 30, 10).await.expect("claim").is_empty(), "not due");
     store.hurry_jobs("pend0001", now + 10).await.expect("hurry");
-    let again = store.claim_jobs("validate", now + 10, 30, 10).await.expect("claim");
+    let again = store.claim_jobs(JobKind::Validation, now + 10, 30, 10).await.expect("claim");
     assert_eq!((again.len(), again[0].attempts, again[0].last_error.as_str()), (1, 2, "not yet"));
     let issued = certhub_core::model::Issued {
         cert_pem: "PEM".into(),
@@ -242,8 +258,8 @@ async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_
     assert!(!store.transition(&a.uin, "pend0001", &fail, now + 12).await.expect("fail issued"));
     let got = store.certificate(&a.uin, "pend0001").await.expect("get").expect("present");
     assert_eq!((got.status, got.cert_pem.as_deref(), got.fingerprint.as_deref()), (CertStatus::Issued, Some("PEM"), Some("FPX")));
-    store.end_job(again[0].id, "done", "").await.expect("end");
-    assert!(store.claim_jobs("validate", now + 10_000, 30, 10).await.expect("claim").is_empty(), "ended");
+    store.settle_job(again[0].id, &JobOutcome::done()).await.expect("end");
+    assert!(store.claim_jobs(JobKind::Validation, now + 10_000, 30, 10).await.expect("claim").is_empty(), "ended");
     // A guarded change that matches moves the status, replaces extra, logs and queues its job at once.
     let patched = certhub_core::model::CertExtra { revoke_reason_text: Some("keyCompromise".into()), ..Default::default() };
     let revoking = log("pend0001", "revoke");
@@ -253,14 +269,14 @@ async fn suite(store: &SqlStore, raw_secret: impl AsyncFn(&str) -> Vec<u8>, raw_
         msg: "REVOKING",
         extra: Some(&patched),
         log: &revoking,
-        job: Some(("revoke", now + 100)),
+        job: Some((JobKind::Revocation, now + 100)),
         revocation: None,
     };
     assert!(store.transition(&a.uin, "pend0001", &t, now + 13).await.expect("revoke"));
     let c = store.certificate(&a.uin, "pend0001").await.expect("read").expect("exists");
     assert_eq!((c.status, c.status_msg.as_str(), &c.extra), (CertStatus::Revoking, "REVOKING", &patched));
     assert!(!store.transition(&b.uin, "pend0001", &t, now + 13).await.expect("other account"), "scoped to the account");
-    let jobs = store.claim_jobs("revoke", now + 14, 60, 10).await.expect("claim");
+    let jobs = store.claim_jobs(JobKind::Revocation, now + 14, 60, 10).await.expect("claim");
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].cert_id, "pend0001");
 
@@ -389,7 +405,7 @@ async fn sqlite_suite() {
     // Reopening runs no migration twice and keeps the data.
     let again = SqlStore::connect(&url, cipher()).await.expect("reconnect");
     assert!(again.api_key("AKIDtest1").await.expect("lookup").is_some());
-    let wrong = SqlStore::connect(&url, Arc::new(KeyCipher::from_bytes(&[1u8; 32]).expect("c"))).await.expect("reconnect");
+    let wrong = SqlStore::connect(&url, Arc::new(Sealer::from_bytes(&[1u8; 32]).expect("c"))).await.expect("reconnect");
     assert!(wrong.api_key("AKIDtest1").await.is_err(), "a wrong master key must not decrypt");
     let _ = std::fs::remove_dir_all(dir);
 }

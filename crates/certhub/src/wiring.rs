@@ -5,20 +5,20 @@ use std::sync::Arc;
 use certhub_core::{Clock, SystemClock};
 use certhub_pki::parse::TrustStore;
 use certhub_service::{Service, ServiceConfig};
-use certhub_store::{KeyCipher, SqlStore};
+use certhub_store::{Sealer, SqlStore};
 
 use crate::config::StoreSettings;
 
 /// The key-encryption key: `CERTHUB_MASTER_KEY` (64 hex characters), else DATA_DIR/master.key.
-pub fn cipher(settings: &StoreSettings) -> Result<KeyCipher, String> {
+pub fn cipher(settings: &StoreSettings) -> Result<Sealer, String> {
     match std::env::var("CERTHUB_MASTER_KEY") {
-        Ok(hex) if !hex.trim().is_empty() => KeyCipher::from_hex(&hex).map_err(|e| format!("CERTHUB_MASTER_KEY: {e}")),
-        _ => KeyCipher::load_or_create(&settings.data_dir).map_err(|e| e.to_string()),
+        Ok(hex) if !hex.trim().is_empty() => certhub_store::master_key::from_hex(&hex).map_err(|e| format!("CERTHUB_MASTER_KEY: {e}")),
+        _ => certhub_store::master_key::load_or_create(&settings.data_dir).map_err(|e| e.to_string()),
     }
 }
 
 /// Opens the store (creating the SQLite file and data directory when needed).
-pub async fn open(settings: &StoreSettings) -> Result<(Arc<SqlStore>, Arc<KeyCipher>), String> {
+pub async fn open(settings: &StoreSettings) -> Result<(Arc<SqlStore>, Arc<Sealer>), String> {
     if let Some(rest) = settings.database_url.strip_prefix("sqlite:") {
         certhub_store::private_fs::create_private_dir(&settings.data_dir)
             .map_err(|e| format!("cannot create {}: {e}", settings.data_dir.display()))?;
@@ -34,13 +34,13 @@ pub async fn open(settings: &StoreSettings) -> Result<(Arc<SqlStore>, Arc<KeyCip
 }
 
 /// The service over a store.
-pub fn service(store: Arc<SqlStore>, cipher: &KeyCipher, public_url: &str, download_url_ttl: i64, dcv_window: i64) -> Service {
+pub fn service(store: Arc<SqlStore>, cipher: &Arc<Sealer>, public_url: &str, download_url_ttl: i64, dcv_window: i64) -> Service {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     Service::new(
         store,
         clock,
         TrustStore::system(),
         ServiceConfig { public_url: public_url.to_string(), download_url_ttl, dcv_window },
-        cipher.derive("download-url"),
+        cipher.clone(),
     )
 }

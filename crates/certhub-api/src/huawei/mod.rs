@@ -13,6 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use certhub_core::model::KeyKind;
+use certhub_service::keys::AuthError;
 use certhub_service::revoke::{Door, HUAWEI_REASON_MAX};
 use certhub_service::{Caller, ServiceError};
 use serde_json::json;
@@ -125,16 +126,22 @@ async fn authenticate(
         let value = text(name).ok_or_else(|| unauthorized(format!("signed header {name} is missing")))?;
         signed.push((name.clone(), value.to_string()));
     }
-    let key = state
-        .service
-        .lookup_key(&auth.access)
-        .await
-        .map_err(|_| ScmError(StatusCode::INTERNAL_SERVER_ERROR, "SCM.0500", "internal error".into()))?;
-    let key = key.filter(|k| k.key.enabled && k.key.kind == KeyKind::Huawei).ok_or_else(|| unauthorized("unknown access key"))?;
+    let key = state.service.authenticate(&[KeyKind::Huawei], &auth.access).await.map_err(auth_error)?;
     let request =
         sign::SignedRequest { method: method.as_str(), path: uri.path(), query: uri.query().unwrap_or_default(), headers: signed, body };
     if !sign::verify(&key.secret, &sign::string_to_sign(&request, date), &auth.signature) {
         return Err(unauthorized("signature verification failed"));
     }
-    Ok(Caller { owner_uin: key.key.owner_uin.clone(), app_id: key.key.app_id, credential: key.key.secret_id.clone() })
+    Ok(key.caller)
+}
+
+/// The SCM codes for a key that authenticates nobody: every cause reads the same to the caller.
+fn auth_error(e: AuthError) -> ScmError {
+    match e {
+        AuthError::Unknown | AuthError::Disabled | AuthError::WrongKind(_) => unauthorized("unknown access key"),
+        AuthError::Internal(e) => {
+            tracing::error!(error = %e, "huawei key lookup failed");
+            ScmError(StatusCode::INTERNAL_SERVER_ERROR, "SCM.0500", "internal error".into())
+        }
+    }
 }

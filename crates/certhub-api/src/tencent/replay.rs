@@ -83,7 +83,7 @@ pub async fn run(state: &AppState, incoming: Incoming, request_id: &str) -> Answ
         return Answer::fresh(Err(e), request_id);
     }
     let b = incoming.binding.clone();
-    let mut claim = SignatureClaim {
+    let claim = SignatureClaim {
         key_id: b.key_id.clone(),
         signature: b.signature.clone(),
         fingerprint: b.fingerprint.clone(),
@@ -93,15 +93,17 @@ pub async fn run(state: &AppState, incoming: Incoming, request_id: &str) -> Answ
     };
     let store = state.service.store().clone();
     if READ_ONLY.contains(&incoming.entry.name) {
-        // Nothing to protect from running twice: run first, then claim with the answer in
-        // one write. The answer leaves only if this claim won (or matches the first use).
-        let answer = Answer::fresh(dispatch::run(state, incoming, request_id).await, request_id);
-        claim.response = Some(answer.body);
+        // A read's answer is not stored: its repeat runs again under the first RequestId,
+        // which keeps each claim a small row (every request makes one).
         return match store.claim_signature(&claim, state.service.now()).await {
-            Ok(ClaimState::Claimed) => Answer { body: claim.response.unwrap_or_default(), ..answer },
-            Ok(ClaimState::Seen { fingerprint, response: Some(body), .. }) if fingerprint == b.fingerprint => {
-                Answer { code: "Replayed", message: None, body }
-            }
+            Ok(ClaimState::Claimed) => Answer::fresh(dispatch::run(state, incoming, request_id).await, request_id),
+            Ok(ClaimState::Seen { fingerprint, request_id: first_id, response }) if fingerprint == b.fingerprint => match response {
+                Some(body) => Answer { code: "Replayed", message: None, body },
+                None => {
+                    let answer = Answer::fresh(dispatch::run(state, incoming, &first_id).await, &first_id);
+                    Answer { code: "Replayed", ..answer }
+                }
+            },
             Ok(_) => Answer::fresh(Err(mismatch()), request_id),
             Err(e) => {
                 tracing::error!(error = %e, "signature claim failed");

@@ -8,6 +8,7 @@ use axum::http::{Method, Request};
 use bytes::BytesMut;
 use certhub_core::model::KeyKind;
 use certhub_service::Caller;
+use certhub_service::keys::AuthError;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tokio::sync::{Semaphore, SemaphorePermit};
@@ -169,21 +170,20 @@ fn check_token(token: Option<&str>) -> Result<(), ApiError> {
 }
 
 async fn lookup_secret(state: &AppState, secret_id: &str) -> Result<(Caller, Vec<u8>), ApiError> {
-    let key = state
-        .service
-        .lookup_key(secret_id)
-        .await
-        .map_err(|e| {
+    let key = state.service.authenticate(&[KeyKind::Tencent], secret_id).await.map_err(auth_error)?;
+    Ok((key.caller, key.secret))
+}
+
+/// The Tencent codes for a key that authenticates nobody.
+fn auth_error(e: AuthError) -> ApiError {
+    match e {
+        AuthError::Unknown | AuthError::Disabled => err("AuthFailure.SecretIdNotFound", "The SecretId does not exist or is disabled."),
+        AuthError::WrongKind(_) => err("AuthFailure.InvalidSecretId", "The key is not a Tencent Cloud API key."),
+        AuthError::Internal(e) => {
             tracing::error!(error = %e, "key lookup failed");
             err("InternalError", "Internal error.")
-        })?
-        .filter(|k| k.key.enabled)
-        .ok_or_else(|| err("AuthFailure.SecretIdNotFound", "The SecretId does not exist or is disabled."))?;
-    if key.key.kind != KeyKind::Tencent {
-        return Err(err("AuthFailure.InvalidSecretId", "The key is not a Tencent Cloud API key."));
+        }
     }
-    let caller = Caller { owner_uin: key.key.owner_uin.clone(), app_id: key.key.app_id, credential: key.key.secret_id.clone() };
-    Ok((caller, key.secret))
 }
 
 /// Host spellings a client may have signed: as received, without its port (the Node.js SDK

@@ -1,93 +1,16 @@
-//! Status changes and the durable job queue: issuing a pending order, guarded
-//! transitions with their log rows, and claiming, retrying and ending jobs.
+//! Status changes: issuing a pending order, and guarded transitions with their
+//! log rows (and the jobs they queue; the queue itself is in `jobs.rs`).
 //! The `Store` impl in `mod.rs` delegates here.
 
 use certhub_core::StoreError;
-use certhub_core::model::{CertStatus, Issued, Job, NewLog, RevokeRequestStatus};
+use certhub_core::model::{CertStatus, Issued, NewLog, RevokeRequestStatus};
 use certhub_core::rules::WAITING;
 use certhub_core::store::{Reissue, Transition};
-use sqlx::Row;
 
 use super::rows::{db, json, next_seq};
 use super::tx::Tx;
 use super::{Pool, SqlStore};
 use crate::codes;
-
-pub(super) async fn claim_jobs(s: &SqlStore, kind: &str, now: i64, lease: i64, limit: i64) -> Result<Vec<Job>, StoreError> {
-    claim(s, "run_at <= $3", None, kind, now, lease, limit).await
-}
-
-pub(super) async fn claim_cert_job(s: &SqlStore, kind: &str, cert_id: &str, now: i64, lease: i64) -> Result<Option<Job>, StoreError> {
-    // Due or not: the caller asked for this certificate's check now.
-    Ok(claim(s, "cert_id = $5", Some(cert_id), kind, now, lease, 1).await?.into_iter().next())
-}
-
-/// Leases queued, unleased jobs of `kind` that also match `filter` (`$5` is `cert_id` when given).
-async fn claim(
-    s: &SqlStore,
-    filter: &str,
-    cert_id: Option<&str>,
-    kind: &str,
-    now: i64,
-    lease: i64,
-    limit: i64,
-) -> Result<Vec<Job>, StoreError> {
-    // One statement: SQLite serialises writers; PostgreSQL skips rows another node holds.
-    let lock = match s.pool {
-        Pool::Postgres(_) => " FOR UPDATE SKIP LOCKED",
-        Pool::Sqlite(_) => "",
-    };
-    let sql = format!(
-        "UPDATE jobs SET lease_until = $1, attempts = attempts + 1 WHERE id IN \
-         (SELECT id FROM jobs WHERE kind = $2 AND state = 'queued' AND {filter} AND lease_until <= $3 ORDER BY run_at, id LIMIT $4{lock}) \
-         RETURNING id, kind, owner_uin, cert_id, run_at, deadline, attempts, last_error"
-    );
-    with_pool!(s, p => {
-        let mut q = sqlx::query(&sql).bind(now + lease).bind(kind).bind(now).bind(limit);
-        if let Some(c) = cert_id {
-            q = q.bind(c);
-        }
-        let rows = q.fetch_all(p).await.map_err(db)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            out.push(Job {
-                id: r.try_get("id").map_err(db)?,
-                kind: r.try_get("kind").map_err(db)?,
-                owner_uin: r.try_get("owner_uin").map_err(db)?,
-                cert_id: r.try_get("cert_id").map_err(db)?,
-                run_at: r.try_get("run_at").map_err(db)?,
-                deadline: r.try_get("deadline").map_err(db)?,
-                attempts: r.try_get("attempts").map_err(db)?,
-                last_error: r.try_get("last_error").map_err(db)?,
-            });
-        }
-        Ok(out)
-    })
-}
-
-pub(super) async fn hurry_jobs(s: &SqlStore, cert_id: &str, now: i64) -> Result<(), StoreError> {
-    with_pool!(s, p => {
-        sqlx::query("UPDATE jobs SET run_at = $1 WHERE cert_id = $2 AND state = 'queued' AND run_at > $1")
-            .bind(now).bind(cert_id).execute(p).await.map_err(db)?;
-        Ok(())
-    })
-}
-
-pub(super) async fn retry_job(s: &SqlStore, id: i64, run_at: i64, error: &str) -> Result<(), StoreError> {
-    with_pool!(s, p => {
-        sqlx::query("UPDATE jobs SET run_at = $1, lease_until = 0, last_error = $2 WHERE id = $3")
-            .bind(run_at).bind(error).bind(id).execute(p).await.map_err(db)?;
-        Ok(())
-    })
-}
-
-pub(super) async fn end_job(s: &SqlStore, id: i64, state: &str, error: &str) -> Result<(), StoreError> {
-    with_pool!(s, p => {
-        sqlx::query("UPDATE jobs SET state = $1, last_error = $2, lease_until = 0 WHERE id = $3")
-            .bind(state).bind(error).bind(id).execute(p).await.map_err(db)?;
-        Ok(())
-    })
-}
 
 pub(super) async fn mark_issued(
     s: &SqlStore,
@@ -190,18 +113,7 @@ macro_rules! run_transition {
                 record_revocation!($tx, $owner, $id, r);
             }
             if let Some((kind, deadline)) = t.job {
-                sqlx::query(
-                    "INSERT INTO jobs (kind, owner_uin, cert_id, state, run_at, deadline, attempts, lease_until, last_error) \
-                    VALUES ($1, $2, $3, 'queued', $4, $5, 0, 0, '')",
-                )
-                .bind(kind)
-                .bind($owner)
-                .bind($id)
-                .bind($now)
-                .bind(deadline)
-                .execute(&mut *$tx)
-                .await
-                .map_err(db)?;
+                insert_job!(&mut *$tx, kind, &certhub_core::jobs::JobPayload::Certificate, $owner, $id, $now, deadline);
             }
         }
         applied
@@ -228,7 +140,7 @@ pub(super) async fn transition(s: &SqlStore, owner_uin: &str, id: &str, t: &Tran
 pub(super) async fn reissue(s: &SqlStore, r: &Reissue<'_>, now: i64) -> Result<bool, StoreError> {
     let g = guarded(r.mark)?;
     let mut row = s.prepare(r.order, r.private_key, r.log, now)?;
-    row.job = Some((r.job_kind.to_string(), r.deadline));
+    row.job = Some((r.job_kind, r.deadline));
     let owner = r.order.owner_uin.as_str();
     with_pool!(s, p => {
         let _writer = s.writer().await;

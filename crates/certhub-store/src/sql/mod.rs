@@ -8,18 +8,19 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use certhub_core::jobs::{DeleteStatus, JobKind, JobOutcome};
 use certhub_core::model::{
     Account, ApiKey, ApiKeySecret, CaRecord, CertQuery, CertRecord, DeleteTask, Issued, Job, KeyKind, LogQuery, NewLog, OperateLog,
     RevokeRequest, RevokeRequestStatus, RevokedSerial, SerialStatus, StoredCrl, Tag,
 };
 use certhub_core::model::{ClaimState, SignatureClaim};
+use certhub_core::seal::Sealer;
 use certhub_core::store::{Reissue, Transition};
 use certhub_core::{Store, StoreError};
 use sqlx::Row;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-use crate::cipher::KeyCipher;
 use crate::query::{self, Arg};
 
 #[macro_use]
@@ -28,7 +29,7 @@ mod group;
 mod tx;
 
 use group::GroupCommit;
-use rows::{CERT_COLUMNS, PreparedInsert, db, json, next_seq};
+use rows::{CERT_COLUMNS, PreparedInsert, db, next_seq};
 use tx::{Tx, release_check};
 
 /// A CA row before its keys are opened: family, root, sealed root key, intermediate, sealed key, created.
@@ -42,14 +43,14 @@ enum Pool {
 /// The store on a SQL database.
 pub struct SqlStore {
     pool: Pool,
-    cipher: Arc<KeyCipher>,
+    cipher: Arc<Sealer>,
     /// SQLite has one writer at a time; queueing writers here, instead of letting them
     /// collide on the database lock and sleep in its busy handler, keeps commits back to back.
     write_lock: Option<Arc<tokio::sync::Mutex<()>>>,
     /// SQLite certificate inserts, committed many to a transaction (see `group`).
     group: Option<GroupCommit>,
-    /// SQLite signature records: their own connections and group-committed claims (see `replay`).
-    replay: Option<replay::SqliteClaims>,
+    /// Signature records: their own connections (see `replay`).
+    claims: replay::Claims,
 }
 
 /// Expands `$body` once per backend with `$pool` bound to the concrete pool.
@@ -63,6 +64,7 @@ macro_rules! with_pool {
 }
 
 mod accounts;
+mod jobs;
 mod lifecycle;
 mod migrate;
 mod replay;
@@ -70,10 +72,12 @@ mod revocation;
 
 impl SqlStore {
     /// Connects to `url` (`sqlite://path` or `postgres://...`) and applies migrations.
-    pub async fn connect(url: &str, cipher: Arc<KeyCipher>) -> Result<Self, StoreError> {
+    pub async fn connect(url: &str, cipher: Arc<Sealer>) -> Result<Self, StoreError> {
         let mut replay_pool = None;
+        let mut pg_claims = None;
         let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new().max_connections(16).after_release(release_check).connect(url).await.map_err(db)?;
+            pg_claims = Some(replay::postgres_pool(url).await?);
             Pool::Postgres(pool)
         } else if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)
@@ -97,11 +101,12 @@ impl SqlStore {
             }
             Pool::Postgres(_) => (None, None),
         };
-        let replay = match (replay_pool, &write_lock) {
-            (Some(p), Some(lock)) => Some(replay::SqliteClaims::start(p, lock.clone())),
-            _ => None,
+        let claims = match (replay_pool, &write_lock, pg_claims) {
+            (Some(p), Some(lock), _) => replay::Claims::Sqlite(replay::SqliteClaims::start(p, lock.clone())),
+            (_, _, Some(p)) => replay::Claims::Postgres(p),
+            _ => return Err(StoreError::Backend("no connections for signature records".into())),
         };
-        let store = Self { pool, cipher, write_lock, group, replay };
+        let store = Self { pool, cipher, write_lock, group, claims };
         store.migrate().await?;
         Ok(store)
     }
@@ -124,9 +129,7 @@ impl SqlStore {
 
     /// Closes every connection.
     pub async fn close(&self) {
-        if let Some(r) = &self.replay {
-            r.pool.close().await;
-        }
+        self.claims.close().await;
         with_pool!(self, p => { p.close().await })
     }
 
@@ -391,56 +394,15 @@ impl Store for SqlStore {
     }
 
     async fn create_delete_tasks(&self, owner_uin: &str, certs: &[(String, Vec<String>)], now: i64) -> Result<Vec<DeleteTask>, StoreError> {
-        with_pool!(self, p => {
-            let _writer = self.writer().await;
-            let mut tx = Tx::begin(p).await.map_err(db)?;
-            let mut out = Vec::with_capacity(certs.len());
-            for (cert_id, domains) in certs {
-                let id: i64 = sqlx::query_scalar("INSERT INTO delete_tasks (owner_uin, cert_id, status, domains, error, updated_at) \
-                    VALUES ($1, $2, 0, $3, '', $4) RETURNING id")
-                    .bind(owner_uin).bind(cert_id).bind(json(domains)?).bind(now).fetch_one(&mut *tx).await.map_err(db)?;
-                out.push(DeleteTask { task_id: id.to_string(), owner_uin: owner_uin.to_string(), cert_id: cert_id.clone(),
-                    status: 0, domains: domains.clone(), error: String::new(), updated_at: now });
-            }
-            tx.commit().await.map_err(db)?;
-            Ok(out)
-        })
+        jobs::create_delete_tasks(self, owner_uin, certs, now).await
     }
 
     async fn delete_tasks(&self, owner_uin: &str, ids: &[String]) -> Result<Vec<DeleteTask>, StoreError> {
-        let nums: Vec<i64> = ids.iter().filter_map(|s| s.parse().ok()).collect();
-        let mut out = Vec::new();
-        with_pool!(self, p => {
-            for id in nums {
-                let r = sqlx::query("SELECT id, owner_uin, cert_id, status, domains, error, updated_at FROM delete_tasks WHERE owner_uin = $1 AND id = $2")
-                    .bind(owner_uin).bind(id).fetch_optional(p).await.map_err(db)?;
-                if let Some(r) = r {
-                    out.push(task_from_row!(&r));
-                }
-            }
-        });
-        Ok(out)
+        jobs::delete_tasks(self, owner_uin, ids).await
     }
 
-    async fn pending_delete_tasks(&self) -> Result<Vec<DeleteTask>, StoreError> {
-        with_pool!(self, p => {
-            let rows = sqlx::query("SELECT id, owner_uin, cert_id, status, domains, error, updated_at FROM delete_tasks WHERE status = 0 ORDER BY id")
-                .fetch_all(p).await.map_err(db)?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in &rows {
-                out.push(task_from_row!(r));
-            }
-            Ok(out)
-        })
-    }
-
-    async fn finish_delete_task(&self, task_id: &str, status: i64, error: &str, now: i64) -> Result<(), StoreError> {
-        let id: i64 = task_id.parse().map_err(|_| StoreError::Corrupt(format!("task id {task_id}")))?;
-        with_pool!(self, p => {
-            sqlx::query("UPDATE delete_tasks SET status = $1, error = $2, updated_at = $3 WHERE id = $4")
-                .bind(status).bind(error).bind(now).bind(id).execute(p).await.map_err(db)?;
-            Ok(())
-        })
+    async fn finish_delete_task(&self, task_id: &str, status: DeleteStatus, error: &str, now: i64) -> Result<bool, StoreError> {
+        jobs::finish_delete_task(self, task_id, status, error, now).await
     }
 
     async fn insert_ca(&self, ca: &CaRecord) -> Result<CaRecord, StoreError> {
@@ -469,33 +431,29 @@ impl Store for SqlStore {
         c: &CertRecord,
         private_key: Option<&[u8]>,
         log: &NewLog,
-        job_kind: &str,
+        job_kind: JobKind,
         deadline: i64,
         now: i64,
     ) -> Result<(), StoreError> {
         let mut row = self.prepare(c, private_key, log, now)?;
-        row.job = Some((job_kind.to_string(), deadline));
+        row.job = Some((job_kind, deadline));
         self.insert(row).await
     }
 
-    async fn claim_jobs(&self, kind: &str, now: i64, lease: i64, limit: i64) -> Result<Vec<Job>, StoreError> {
-        lifecycle::claim_jobs(self, kind, now, lease, limit).await
+    async fn claim_jobs(&self, kind: JobKind, now: i64, lease: i64, limit: i64) -> Result<Vec<Job>, StoreError> {
+        jobs::claim_jobs(self, kind, now, lease, limit).await
     }
 
-    async fn claim_cert_job(&self, kind: &str, cert_id: &str, now: i64, lease: i64) -> Result<Option<Job>, StoreError> {
-        lifecycle::claim_cert_job(self, kind, cert_id, now, lease).await
+    async fn claim_cert_job(&self, kind: JobKind, cert_id: &str, now: i64, lease: i64) -> Result<Option<Job>, StoreError> {
+        jobs::claim_cert_job(self, kind, cert_id, now, lease).await
     }
 
     async fn hurry_jobs(&self, cert_id: &str, now: i64) -> Result<(), StoreError> {
-        lifecycle::hurry_jobs(self, cert_id, now).await
+        jobs::hurry_jobs(self, cert_id, now).await
     }
 
-    async fn retry_job(&self, id: i64, run_at: i64, error: &str) -> Result<(), StoreError> {
-        lifecycle::retry_job(self, id, run_at, error).await
-    }
-
-    async fn end_job(&self, id: i64, state: &str, error: &str) -> Result<(), StoreError> {
-        lifecycle::end_job(self, id, state, error).await
+    async fn settle_job(&self, id: i64, outcome: &JobOutcome) -> Result<(), StoreError> {
+        jobs::settle_job(self, id, outcome).await
     }
 
     async fn mark_issued(&self, owner_uin: &str, id: &str, issued: &Issued, log: &NewLog, now: i64) -> Result<bool, StoreError> {

@@ -89,12 +89,35 @@ macro_rules! task_from_row {
             task_id: row.try_get::<i64, _>("id").map_err(db)?.to_string(),
             owner_uin: row.try_get("owner_uin").map_err(db)?,
             cert_id: row.try_get("cert_id").map_err(db)?,
-            status: row.try_get("status").map_err(db)?,
+            status: {
+                let n: i64 = row.try_get("status").map_err(db)?;
+                certhub_core::jobs::DeleteStatus::from_code(n).ok_or_else(|| StoreError::Corrupt(format!("delete task status {n}")))?
+            },
             domains: serde_json::from_str(&domains).map_err(|e| StoreError::Corrupt(e.to_string()))?,
             error: row.try_get("error").map_err(db)?,
             updated_at: row.try_get("updated_at").map_err(db)?,
         }
     }};
+}
+
+/// Queues a job inside `$exec` (a transaction): kind, payload, owner, certificate, first run and deadline.
+macro_rules! insert_job {
+    ($exec:expr, $kind:expr, $payload:expr, $owner:expr, $cert:expr, $run_at:expr, $deadline:expr) => {
+        sqlx::query(
+            "INSERT INTO jobs (kind, owner_uin, cert_id, state, run_at, deadline, attempts, lease_until, last_error, payload) \
+            VALUES ($1, $2, $3, $4, $5, $6, 0, 0, '', $7)",
+        )
+        .bind($kind.as_str())
+        .bind($owner)
+        .bind($cert)
+        .bind(certhub_core::jobs::JobState::Queued.as_str())
+        .bind($run_at)
+        .bind($deadline)
+        .bind($crate::sql::jobs::payload_column($payload))
+        .execute($exec)
+        .await
+        .map_err(db)?
+    };
 }
 
 macro_rules! insert_log {
@@ -200,7 +223,7 @@ pub(super) struct PreparedInsert {
     pub log: certhub_core::model::NewLog,
     pub now: i64,
     /// A job to queue with the certificate: kind and deadline.
-    pub job: Option<(String, i64)>,
+    pub job: Option<(certhub_core::jobs::JobKind, i64)>,
 }
 
 impl PreparedInsert {
@@ -230,18 +253,15 @@ macro_rules! insert_prepared {
         insert_cert_rows!(&mut *$tx, &row.cert, row.sans, row.tags, row.extra, row.sealed);
         insert_log!(&mut *$tx, row.cert.owner_uin, row.log, row.now);
         if let Some((kind, deadline)) = &row.job {
-            sqlx::query(
-                "INSERT INTO jobs (kind, owner_uin, cert_id, state, run_at, deadline, attempts, lease_until, last_error) \
-                VALUES ($1, $2, $3, 'queued', $4, $5, 0, 0, '')",
-            )
-            .bind(kind)
-            .bind(&row.cert.owner_uin)
-            .bind(&row.cert.id)
-            .bind(row.now)
-            .bind(*deadline)
-            .execute(&mut *$tx)
-            .await
-            .map_err(db)?;
+            insert_job!(
+                &mut *$tx,
+                kind,
+                &certhub_core::jobs::JobPayload::Certificate,
+                &row.cert.owner_uin,
+                &row.cert.id,
+                row.now,
+                *deadline
+            );
         }
     }};
 }

@@ -1,5 +1,6 @@
 //! DeleteCertificate, DeleteCertificates, DescribeDeleteCertificatesTaskResult.
 
+use certhub_core::jobs::DeleteStatus;
 use certhub_service::ServiceError;
 use serde::{Deserialize, Serialize};
 
@@ -115,7 +116,7 @@ pub struct DeleteTaskResult {
     pub task_id: String,
     /// Certificate.
     pub cert_id: String,
-    /// 0 running, 1 done, 2 failed, ...
+    /// The vendor's task status (see `task_status`).
     pub status: i64,
     /// Failure reason.
     pub error: String,
@@ -133,6 +134,16 @@ pub struct DescribeDeleteCertificatesTaskResultResponse {
     pub delete_task_result: Vec<DeleteTaskResult>,
 }
 
+/// The vendor's number for a task status: 0 running, 1 done, 2 failed (3 role missing, 4 resources bound and
+/// 5 lookup timed out concern cloud resources, which nothing here binds).
+fn task_status(s: DeleteStatus) -> i64 {
+    match s {
+        DeleteStatus::Running => 0,
+        DeleteStatus::Deleted => 1,
+        DeleteStatus::Failed => 2,
+    }
+}
+
 /// Results of asynchronous deletions.
 pub async fn describe_delete_certificates_task_result(
     ctx: &Ctx,
@@ -148,7 +159,7 @@ pub async fn describe_delete_certificates_task_result(
             .map(|t| DeleteTaskResult {
                 task_id: t.task_id,
                 cert_id: t.cert_id,
-                status: t.status,
+                status: task_status(t.status),
                 error: t.error,
                 cache_time: certhub_core::clock::format_timestamp(t.updated_at),
                 domains: t.domains,
